@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The project's test runner: `make test` (everything) and `make test-fast` (no Molecule).
+# Runs every stage even after a failure, prints each stage's result and duration, and exits
+# non-zero when any stage failed.
+# Usage: test.sh [fast|full|STAGE...]
+set -uo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$FORTRESS_ROOT"
+
+FAST_STAGES=(lint sanity units filters build)
+SCENARIO_STAGES=()
+for cfg in molecule/*/molecule.yml; do
+  [ -f "$cfg" ] || continue
+  name="$(basename "$(dirname "$cfg")")"
+  if [ "$name" = default ]; then
+    # The Docker scenario runs on every supported Debian release.
+    for distro in ${FORTRESS_DOCKER_DISTROS:-bookworm bullseye trixie}; do SCENARIO_STAGES+=("molecule:default:$distro"); done
+  else
+    SCENARIO_STAGES+=("molecule:$name")
+  fi
+done
+
+stage_lint() {
+  yamllint -s . && ansible-lint --offline -q
+}
+
+stage_sanity() {
+  if [ -z "$(find plugins -name '*.py' 2>/dev/null)" ]; then echo "no plugins yet: sanity skipped"; return 0; fi
+  apt_install rsync
+  local tree="$FORTRESS_ROOT/.build/sanity/ansible_collections/fortress/nginx"
+  rm -rf "$tree" && mkdir -p "$tree"
+  # ansible-test needs the collection at a real ansible_collections/<ns>/<name> path, not a symlink.
+  git ls-files -co --exclude-standard -z | rsync -a --from0 --files-from=- ./ "$tree/"
+  (cd "$tree" && git init -q . && git add -A >/dev/null && \
+    ansible-test sanity --venv --requirements --python "$(python -c 'import sys;print("%d.%d"%sys.version_info[:2])')" --color no)
+}
+
+stage_units() {
+  [ -d tests/unit ] && [ -n "$(find tests/unit -name 'test_*.py')" ] || { echo "no unit tests yet"; return 0; }
+  python -m pytest -q tests/unit
+}
+
+stage_filters() {
+  [ -n "$(find tests/filters -name 'test_*.py' 2>/dev/null)" ] || { echo "no filter tests yet"; return 0; }
+  bash scripts/ensure-fail2ban-regex.sh && python -m pytest -q tests/filters
+}
+
+stage_build() {
+  # The collection builds into a tarball that installs and whose roles resolve by FQCN.
+  local out="$FORTRESS_ROOT/.build/dist" inst="$FORTRESS_ROOT/.build/installed"
+  rm -rf "$out" "$inst" && mkdir -p "$out" "$inst"
+  ansible-galaxy collection build --force --output-path "$out" . &&
+    ansible-galaxy collection install --offline --no-deps -p "$inst" "$out"/fortress-nginx-*.tar.gz &&
+    ANSIBLE_COLLECTIONS_PATH="$inst" ansible-playbook -i localhost, -c local tests/build/fqcn-check.yml
+}
+
+stage_molecule() {
+  local scenario="$1" distro="${2:-}"
+  if [ -n "$distro" ]; then
+    bash scripts/ensure-images.sh "$distro" || return 1
+    MOLECULE_DISTRO="$distro" molecule test -s "$scenario"
+  else
+    molecule test -s "$scenario"
+  fi
+}
+
+run_stage() {
+  local stage="$1" start rc
+  start=$(date +%s)
+  printf '\n\033[1m===== %s =====\033[0m\n' "$stage"
+  case "$stage" in
+    molecule:*) IFS=: read -r _ scenario distro <<<"$stage"; stage_molecule "$scenario" "$distro" ;;
+    *) "stage_$stage" ;;
+  esac
+  rc=$?
+  RESULTS+=("$(printf '%-28s %-6s %5ss' "$stage" "$([ $rc -eq 0 ] && echo PASS || echo FAIL)" "$(( $(date +%s) - start ))")")
+  [ $rc -eq 0 ] || FAILED=$((FAILED + 1))
+}
+
+case "${1:-full}" in
+  fast) STAGES=("${FAST_STAGES[@]}") ;;
+  full) STAGES=("${FAST_STAGES[@]}" "${SCENARIO_STAGES[@]}") ;;
+  *) STAGES=("$@") ;;
+esac
+
+RESULTS=()
+FAILED=0
+for stage in "${STAGES[@]}"; do run_stage "$stage"; done
+printf '\n\033[1m===== summary =====\033[0m\n'
+printf '%s\n' "${RESULTS[@]}"
+if [ "$FAILED" -gt 0 ]; then
+  echo "$FAILED stage(s) failed"
+  exit 1
+fi
+echo "all ${#STAGES[@]} stages passed"
