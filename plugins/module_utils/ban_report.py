@@ -1,0 +1,388 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fortress.nginx developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The ban report: merge fail2ban_status results of many hosts, geolocate, count, write.
+
+Pure functions over plain data. The unit counted in every table is the distinct banned IP:
+an IP banned by three jails on two hosts counts once per country, organisation and city,
+once in each jail that banned it and once on each host that banned it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import ipaddress
+import json
+import os
+import tempfile
+
+from ansible_collections.fortress.nginx.plugins.module_utils.geo import UNKNOWN, empty_location
+
+SCHEMA = "fortress.nginx.ban_report/1"
+TABLES = ("countries", "organisations", "cities", "jails", "hosts")
+COUNTER_FIELDS = ("currently_failed", "total_failed", "currently_banned", "total_banned")
+
+
+class BanReportError(Exception):
+    """Input that cannot make a report."""
+
+
+def _ip_sort_key(ip):
+    try:
+        address = ipaddress.ip_network(ip, strict=False) if "/" in ip else ipaddress.ip_address(ip)
+        if isinstance(address, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
+            return (address.version, int(address.network_address), address.prefixlen, ip)
+        return (address.version, int(address), 999, ip)
+    except ValueError:
+        # Not an address (a hostname or garbage from a custom action): keep it, sort it last.
+        return (9, 0, 0, ip)
+
+
+def _ip_version(ip):
+    try:
+        return ipaddress.ip_network(ip, strict=False).version
+    except ValueError:
+        return None
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _usable_result(result):
+    """Return (result, reason): the status result, or None and why a host has none."""
+    if result is None:
+        return None, "no fail2ban_status result (host unreachable, failed or skipped)"
+    if not isinstance(result, dict):
+        return None, "result is not a mapping"
+    if result.get("unreachable"):
+        return None, "unreachable: %s" % result.get("msg", "")
+    if result.get("failed"):
+        return None, "fail2ban_status failed: %s" % result.get("msg", "")
+    if result.get("skipped"):
+        return None, "skipped"
+    if not isinstance(result.get("jails"), dict) and not isinstance(result.get("banned_ips"), list):
+        return None, "result has neither 'jails' nor 'banned_ips'"
+    return result, None
+
+
+def merge_results(results):
+    """Merge per-host fail2ban_status results.
+
+    ``results`` maps host name -> result (None for a host that gave none). Returns a dict with
+    ``ips`` (ip -> {"banned_by": {host: set(jails)}, "first_ban", "last_ban_end"}), ``jails``
+    and ``hosts`` (name -> counters) and ``hosts_missing`` ([{host, reason}]).
+    """
+    if not isinstance(results, dict):
+        raise BanReportError("results must map host names to fail2ban_status results, got %s" % type(results).__name__)
+    ips = {}
+    jails = {}
+    hosts = {}
+    missing = []
+    for host in sorted(results, key=str):
+        result, reason = _usable_result(results[host])
+        if result is None:
+            missing.append({"host": str(host), "reason": reason})
+            continue
+        host = str(host)
+        host_row = {
+            "host": host,
+            "fail2ban_version": result.get("fail2ban_version"),
+            "method": result.get("method"),
+            "jails": 0,
+            "banned_ips": 0,
+        }
+        for field in COUNTER_FIELDS:
+            host_row[field] = 0
+        hosts[host] = host_row
+        host_ips = set()
+
+        def add(ip, jail):
+            entry = ips.get(ip)
+            if entry is None:
+                entry = ips[ip] = {"banned_by": {}, "first_ban": None, "last_ban_end": None}
+            entry["banned_by"].setdefault(host, set()).add(jail)
+            host_ips.add(ip)
+
+        for name, jail in sorted((result.get("jails") or {}).items()):
+            jail = jail or {}
+            name = str(jail.get("name") or name)
+            filt = jail.get("filter") or {}
+            actions = jail.get("actions") or {}
+            counters = {
+                "currently_failed": _int(filt.get("currently_failed")),
+                "total_failed": _int(filt.get("total_failed")),
+                "currently_banned": _int(actions.get("currently_banned")),
+                "total_banned": _int(actions.get("total_banned")),
+            }
+            jail_row = jails.get(name)
+            if jail_row is None:
+                jail_row = jails[name] = {"jail": name, "hosts": 0, "banned_ips": set()}
+                for field in COUNTER_FIELDS:
+                    jail_row[field] = 0
+            jail_row["hosts"] += 1
+            host_row["jails"] += 1
+            for field, value in counters.items():
+                jail_row[field] += value
+                host_row[field] += value
+            for ip in actions.get("banned_ips") or []:
+                ip = str(ip)
+                add(ip, name)
+                jail_row["banned_ips"].add(ip)
+            for ban in jail.get("bans") or []:
+                ip = str(ban.get("ip", ""))
+                if not ip:
+                    continue
+                add(ip, name)
+                jail_row["banned_ips"].add(ip)
+                entry = ips[ip]
+                start, end = ban.get("start"), ban.get("end")
+                if start is not None and (entry["first_ban"] is None or start < entry["first_ban"]):
+                    entry["first_ban"] = start
+                if end is not None and (entry["last_ban_end"] is None or end > entry["last_ban_end"]):
+                    entry["last_ban_end"] = end
+        # The top-level list repeats the jails' lists; it also covers a result without jail details.
+        for item in result.get("banned_ips") or []:
+            if isinstance(item, dict):
+                ip = str(item.get("ip", ""))
+                item_jails = item.get("jails") or []
+            else:
+                ip, item_jails = str(item), []
+            if not ip:
+                continue
+            for name in item_jails:
+                add(ip, str(name))
+                jail_row = jails.get(str(name))
+                if jail_row is not None:
+                    jail_row["banned_ips"].add(ip)
+            if not item_jails:
+                add(ip, UNKNOWN)
+        host_row["banned_ips"] = len(host_ips)
+    for jail_row in jails.values():
+        jail_row["banned_ips"] = len(jail_row["banned_ips"])
+    return {"ips": ips, "jails": jails, "hosts": hosts, "hosts_missing": missing}
+
+
+def _count_rows(counter, labels, total):
+    rows = []
+    for key, count in counter.items():
+        rows.append({
+            "key": key,
+            "label": labels.get(key, key),
+            "count": count,
+            "percent": round(100.0 * count / total, 2) if total else 0.0,
+        })
+    # Most IPs first; "unknown" after known keys with the same count; then by name for stable output.
+    rows.sort(key=lambda row: (-row["count"], row["key"] == UNKNOWN, str(row["label"]).lower()))
+    return rows
+
+
+def build_report(results, locator=None, enricher=None, top_n=20, generated_at=None, enrich_mode="unknown"):
+    """Build the report dict (the report.json schema, see docs/playbooks/ban_report.md).
+
+    ``locator`` is a geo.GeoLocator (or None: every IP is "unknown"); ``enricher`` an optional
+    geo_ipinfo.IpinfoEnricher used for IPs the offline databases did not place
+    (``enrich_mode="unknown"``) or for every IP (``"all"``).
+    """
+    if top_n < 1:
+        raise BanReportError("top_n must be at least 1, got %s" % top_n)
+    if enrich_mode not in ("unknown", "all"):
+        raise BanReportError("enrich_mode must be 'unknown' or 'all', got %r" % (enrich_mode,))
+    merged = merge_results(results)
+    generated_at = generated_at or datetime.datetime.now(datetime.timezone.utc)
+    if isinstance(generated_at, datetime.datetime):
+        generated_at = generated_at.astimezone(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+    countries, organisations, cities = {}, {}, {}
+    country_labels, city_labels = {UNKNOWN: UNKNOWN}, {UNKNOWN: UNKNOWN}
+    ip_rows = []
+    bans = 0
+    multi_host = 0
+    versions = {4: 0, 6: 0}
+    for ip in sorted(merged["ips"], key=_ip_sort_key):
+        entry = merged["ips"][ip]
+        record = locator.lookup(ip) if locator is not None else empty_location()
+        if enricher is not None and (enrich_mode == "all" or UNKNOWN in (record["country_code"], record["organisation"])):
+            enricher.enrich(ip, record)
+        banned_by = dict((host, sorted(entry["banned_by"][host])) for host in sorted(entry["banned_by"]))
+        all_jails = sorted(set(jail for host_jails in banned_by.values() for jail in host_jails))
+        bans += sum(len(j) for j in banned_by.values())
+        if len(banned_by) > 1:
+            multi_host += 1
+        version = _ip_version(ip)
+        if version in versions:
+            versions[version] += 1
+        code = record["country_code"]
+        countries[code] = countries.get(code, 0) + 1
+        if code != UNKNOWN:
+            country_labels[code] = "%s (%s)" % (record["country"], code) if record["country"] != code else code
+        org = record["organisation"]
+        organisations[org] = organisations.get(org, 0) + 1
+        city = record["city"]
+        city_key = UNKNOWN if city == UNKNOWN else "%s, %s" % (city, code)
+        cities[city_key] = cities.get(city_key, 0) + 1
+        if city != UNKNOWN:
+            city_labels[city_key] = "%s (%s)" % (city, code) if code != UNKNOWN else city
+        row = {
+            "ip": ip,
+            "version": version,
+            "hosts": sorted(banned_by),
+            "jails": all_jails,
+            "banned_by": banned_by,
+            "bans": sum(len(j) for j in banned_by.values()),
+            "country_code": code,
+            "country": record["country"],
+            "city": city,
+            "asn": record["asn"],
+            "organisation": org,
+            "source": record.get("source"),
+        }
+        if entry["first_ban"] is not None:
+            row["first_ban"] = entry["first_ban"]
+        if entry["last_ban_end"] is not None:
+            row["last_ban_end"] = entry["last_ban_end"]
+        ip_rows.append(row)
+
+    unique = len(ip_rows)
+    jail_rows = sorted(merged["jails"].values(), key=lambda r: (-r["banned_ips"], r["jail"]))
+    host_rows = sorted(merged["hosts"].values(), key=lambda r: (-r["banned_ips"], r["host"]))
+    for row in jail_rows + host_rows:
+        row["percent"] = round(100.0 * row["banned_ips"] / unique, 2) if unique else 0.0
+
+    totals = {
+        "hosts": len(merged["hosts"]) + len(merged["hosts_missing"]),
+        "hosts_reporting": len(merged["hosts"]),
+        "hosts_missing": len(merged["hosts_missing"]),
+        "jails": len(jail_rows),
+        "unique_banned_ips": unique,
+        "ipv4": versions[4],
+        "ipv6": versions[6],
+        "bans": bans,
+        "ips_on_several_hosts": multi_host,
+        "countries": len([k for k in countries if k != UNKNOWN]),
+        "organisations": len([k for k in organisations if k != UNKNOWN]),
+        "cities": len([k for k in cities if k != UNKNOWN]),
+        "unknown_country": countries.get(UNKNOWN, 0),
+        "unknown_organisation": organisations.get(UNKNOWN, 0),
+        "unknown_city": cities.get(UNKNOWN, 0),
+    }
+    for field in COUNTER_FIELDS:
+        totals[field] = sum(row[field] for row in host_rows)
+
+    report = {
+        "schema": SCHEMA,
+        "generated_at": generated_at,
+        "top_n": top_n,
+        "databases": locator.databases() if locator is not None else [],
+        "enrichment": None,
+        "totals": totals,
+        "hosts_missing": merged["hosts_missing"],
+        "tables": {
+            "countries": _count_rows(countries, country_labels, unique),
+            "organisations": _count_rows(organisations, {}, unique),
+            "cities": _count_rows(cities, city_labels, unique),
+            "jails": jail_rows,
+            "hosts": host_rows,
+        },
+        "ips": ip_rows,
+    }
+    if enricher is not None:
+        enricher.save()
+        report["enrichment"] = {"service": "ipinfo", "mode": enrich_mode, "stats": dict(enricher.stats),
+                                "errors": list(enricher.errors)}
+    return report
+
+
+def top(rows, n):
+    """The first ``n`` rows of a table (tables are sorted, most IPs first)."""
+    return rows[:n]
+
+
+# ---- writers ---------------------------------------------------------------------------------
+
+CSV_COLUMNS = {
+    "countries": ("key", "label", "count", "percent"),
+    "organisations": ("key", "label", "count", "percent"),
+    "cities": ("key", "label", "count", "percent"),
+    "jails": ("jail", "banned_ips", "percent", "hosts") + COUNTER_FIELDS,
+    "hosts": ("host", "banned_ips", "percent", "jails", "fail2ban_version", "method") + COUNTER_FIELDS,
+    "ips": ("ip", "version", "country_code", "country", "city", "asn", "organisation", "hosts", "jails", "bans", "source"),
+}
+
+
+def _csv_cell(value):
+    if isinstance(value, (list, tuple)):
+        value = " ".join(str(v) for v in value)
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        # Names come from databases and remote APIs: keep spreadsheets from reading them as formulas.
+        return "'" + value
+    return value
+
+
+def render_csv(rows, columns):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(column)) for column in columns])
+    return out.getvalue()
+
+
+def render_json(report):
+    return json.dumps(report, indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def report_files(report, html_renderer=None, formats=("html", "json", "csv")):
+    """Return {file name: text} for the requested formats."""
+    files = {}
+    if "json" in formats:
+        files["report.json"] = render_json(report)
+    if "csv" in formats:
+        for table in TABLES:
+            files["%s.csv" % table] = render_csv(report["tables"][table], CSV_COLUMNS[table])
+        files["ips.csv"] = render_csv(report["ips"], CSV_COLUMNS["ips"])
+    if "html" in formats:
+        if html_renderer is None:
+            from ansible_collections.fortress.nginx.plugins.module_utils.ban_report_html import render_html  # pylint: disable=import-outside-toplevel
+            html_renderer = render_html
+        files["report.html"] = html_renderer(report)
+    return files
+
+
+def write_files(files, output_dir, check_mode=False):
+    """Write {name: text} into ``output_dir`` atomically; return the names whose content changed."""
+    changed = []
+    for name in sorted(files):
+        path = os.path.join(output_dir, name)
+        data = files[name].encode("utf-8")
+        try:
+            with open(path, "rb") as handle:
+                if handle.read() == data:
+                    continue
+        except (IOError, OSError):
+            pass
+        changed.append(name)
+        if check_mode:
+            continue
+        if not os.path.isdir(output_dir):
+            os.makedirs(output_dir)
+        handle, tmp = tempfile.mkstemp(dir=output_dir, prefix=".%s." % name)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    return changed

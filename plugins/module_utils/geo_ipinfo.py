@@ -1,0 +1,166 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fortress.nginx developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Optional online enrichment through the ipinfo API (the service the article's script calls).
+
+Never required and off unless a token is given. Answers are cached on disk (JSON), requests are
+spaced to a maximum rate and capped in number, and only public (global) addresses are sent.
+The HTTP call is injectable so tests never send traffic.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import tempfile
+import time
+
+from ansible_collections.fortress.nginx.plugins.module_utils.geo import UNKNOWN, organisation_label
+
+DEFAULT_URL_TEMPLATE = "https://ipinfo.io/{ip}/json"
+
+
+def urllib_fetch(url, headers, timeout):
+    """Default fetch: GET ``url`` and return (status, body bytes)."""
+    # Imported here: only needed when enrichment is on.
+    from urllib.error import HTTPError  # pylint: disable=import-outside-toplevel
+    from urllib.request import Request, urlopen  # pylint: disable=import-outside-toplevel
+
+    try:
+        with urlopen(Request(url, headers=headers), timeout=timeout) as response:  # nosec - https URL template
+            return response.status, response.read()
+    except HTTPError as exc:
+        return exc.code, exc.read() or b""
+
+
+def parse_ipinfo(answer):
+    """Map an ipinfo answer ({"country": "US", "city": ..., "org": "AS15169 Google LLC"}) to our fields."""
+    record = {}
+    country = answer.get("country")
+    if country:
+        record["country_code"] = country
+        record["country"] = answer.get("country_name") or country
+    if answer.get("city"):
+        record["city"] = answer["city"]
+    org = answer.get("org")
+    if org:
+        first, _, rest = org.partition(" ")
+        if first.upper().startswith("AS") and first[2:].isdigit():
+            record["asn"] = int(first[2:])
+            record["as_organization"] = rest or UNKNOWN
+            record["organisation"] = organisation_label(record["asn"], rest)
+        else:
+            record["as_organization"] = org
+            record["organisation"] = org
+    return record
+
+
+class IpinfoEnricher(object):
+    """Fill unknown fields of location records from ipinfo, with a disk cache and a rate limit."""
+
+    def __init__(self, token, cache_path=None, fetch=None, max_requests=1000, requests_per_second=2.0,
+                 cache_days=30, timeout=10, url_template=DEFAULT_URL_TEMPLATE, clock=time.time, sleep=time.sleep):
+        if not token:
+            raise ValueError("an ipinfo token is required for online enrichment")
+        self.token = token
+        self.cache_path = cache_path
+        self.fetch = fetch or urllib_fetch
+        self.max_requests = max_requests
+        self.min_interval = 1.0 / requests_per_second if requests_per_second and requests_per_second > 0 else 0.0
+        self.cache_seconds = cache_days * 86400
+        self.timeout = timeout
+        self.url_template = url_template
+        self.clock = clock
+        self.sleep = sleep
+        self._last_request = None
+        self._dirty = False
+        self.stats = {"requests": 0, "cache_hits": 0, "errors": 0, "not_public": 0, "over_limit": 0}
+        self.errors = []
+        self.cache = self._load_cache()
+
+    def _load_cache(self):
+        if not self.cache_path or not os.path.exists(self.cache_path):
+            return {}
+        try:
+            with open(self.cache_path, "r") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError):
+            # A damaged cache only costs requests; start afresh rather than fail the report.
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def save(self):
+        """Write the cache atomically (when it changed)."""
+        if not self.cache_path or not self._dirty:
+            return
+        directory = os.path.dirname(os.path.abspath(self.cache_path))
+        if not os.path.isdir(directory):
+            os.makedirs(directory)
+        handle, tmp = tempfile.mkstemp(dir=directory, prefix=".ipinfo-cache-")
+        with os.fdopen(handle, "w") as out:
+            json.dump(self.cache, out, sort_keys=True)
+        os.replace(tmp, self.cache_path)
+        self._dirty = False
+
+    def _throttle(self):
+        if self._last_request is not None and self.min_interval:
+            wait = self._last_request + self.min_interval - self.clock()
+            if wait > 0:
+                self.sleep(wait)
+        self._last_request = self.clock()
+
+    def lookup(self, ip):
+        """Return ipinfo's fields for ``ip`` as a partial record, or None."""
+        try:
+            address = ipaddress.ip_address(str(ip).split("/")[0])
+        except ValueError:
+            return None
+        if not address.is_global:
+            self.stats["not_public"] += 1
+            return None
+        key = str(address)
+        cached = self.cache.get(key)
+        if cached and self.clock() - cached.get("fetched_at", 0) < self.cache_seconds:
+            self.stats["cache_hits"] += 1
+            return parse_ipinfo(cached.get("answer") or {})
+        if self.stats["requests"] >= self.max_requests:
+            self.stats["over_limit"] += 1
+            return None
+        self._throttle()
+        self.stats["requests"] += 1
+        url = self.url_template.format(ip=key)
+        headers = {"Authorization": "Bearer %s" % self.token, "Accept": "application/json"}
+        try:
+            status, body = self.fetch(url, headers, self.timeout)
+            if status != 200:
+                raise ValueError("HTTP status %s" % status)
+            answer = json.loads(body.decode("utf-8") if isinstance(body, bytes) else body)
+            if not isinstance(answer, dict):
+                raise ValueError("answer is not a JSON object")
+        except Exception as exc:  # pylint: disable=broad-except
+            # Enrichment is best effort: note the error, keep the offline answer.
+            self.stats["errors"] += 1
+            if len(self.errors) < 10:
+                self.errors.append("%s: %s" % (key, exc))
+            return None
+        self.cache[key] = {"fetched_at": self.clock(), "answer": answer}
+        self._dirty = True
+        return parse_ipinfo(answer)
+
+    def enrich(self, ip, record):
+        """Fill the fields of ``record`` that are still unknown; return True when it changed."""
+        found = self.lookup(ip)
+        if not found:
+            return False
+        changed = False
+        for field, value in found.items():
+            current = record.get(field)
+            if current in (None, UNKNOWN) and value not in (None, UNKNOWN):
+                record[field] = value
+                changed = True
+        if changed:
+            record["source"] = "ipinfo" if record.get("source") is None else "offline+ipinfo"
+        return changed
