@@ -1,0 +1,467 @@
+# -*- coding: utf-8 -*-
+# Copyright: fortress.nginx contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read fail2ban's state as structured data.
+
+Two ways in, one result:
+
+* the server socket (one connection carries every command), used when fail2ban's own Python
+  package is importable, because the server pickles some answers (its exceptions, for one) with
+  its own classes;
+* the ``fail2ban-client`` command line, whose text output is parsed.
+
+Both produce the same raw shape (fail2ban's ``[(section, [(key, value), ...]), ...]`` status lists),
+and one normaliser turns either into the documented result, so the two paths cannot drift apart.
+Everything here is free of Ansible so it can be unit-tested and benchmarked on its own.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import ipaddress
+import pickle
+import socket
+
+DEFAULT_SOCKET = "/var/run/fail2ban/fail2ban.sock"
+END_MARKER = b"<F2B_END_COMMAND>"
+CLOSE_MARKER = b"<F2B_CLOSE_COMMAND>"
+# Requests are tiny; protocol 2 unpickles on every Python 3 a fail2ban server may run on.
+REQUEST_PICKLE_PROTOCOL = 2
+RECV_CHUNK = 1 << 16
+
+# Keys of fail2ban's per-jail status, as both the socket and the CLI name them.
+KEY_CURRENTLY_FAILED = "Currently failed"
+KEY_TOTAL_FAILED = "Total failed"
+KEY_FILE_LIST = "File list"
+KEY_JOURNAL_MATCHES = "Journal matches"
+KEY_CURRENTLY_BANNED = "Currently banned"
+KEY_TOTAL_BANNED = "Total banned"
+KEY_BANNED_IP_LIST = "Banned IP list"
+KEY_JAIL_LIST = "Jail list"
+JOURNAL_GROUP_SEPARATOR = " + "
+
+
+class Fail2banError(Exception):
+    """A failure with a reason code and a message that says what to do about it."""
+
+    NOT_INSTALLED = "not_installed"
+    NOT_RUNNING = "not_running"
+    PERMISSION_DENIED = "permission_denied"
+    UNKNOWN_JAIL = "unknown_jail"
+    SOCKET_UNAVAILABLE = "socket_unavailable"
+    PROTOCOL = "protocol"
+    COMMAND_FAILED = "command_failed"
+
+    def __init__(self, reason, message):
+        super(Fail2banError, self).__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing fail2ban-client's text output into the raw (socket-like) shape
+# --------------------------------------------------------------------------------------------
+
+def _split_status_line(line):
+    """Return (key, value) for one tree line; value is None for a section header.
+
+    Lines look like ``|- Filter``, ``|  |- Currently failed:\\t0`` or ``   `- Banned IP list:\\tA B``:
+    tree drawing, then the key, then ``:`` and a TAB before the value.
+    """
+    stripped = line.lstrip("|` -")
+    key, sep, value = stripped.partition(":\t")
+    if not sep:
+        # An empty value prints as "Key:\t"; accept it even if trailing whitespace was trimmed.
+        if stripped.endswith(":"):
+            return stripped[:-1], ""
+        return stripped.rstrip(), None
+    return key, value
+
+
+def parse_global_status(text):
+    """Parse ``fail2ban-client status`` into fail2ban's raw list ``[(key, value), ...]``."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "Status":
+        raise Fail2banError(Fail2banError.PROTOCOL, "unexpected 'fail2ban-client status' output: %r" % text[:200])
+    result = []
+    for line in lines[1:]:
+        if not line.strip():
+            continue
+        key, value = _split_status_line(line)
+        if value is not None:
+            result.append((key, value))
+    return result
+
+
+def parse_jail_status(text):
+    """Parse ``fail2ban-client status JAIL`` into fail2ban's raw ``[(section, [(key, value)])]``.
+
+    Linear in the size of the output: the banned-IP line of a jail with hundreds of thousands of
+    entries is only partitioned once and split once, later, by the normaliser.
+    """
+    lines = text.splitlines()
+    if not lines or not lines[0].startswith("Status for the jail"):
+        raise Fail2banError(Fail2banError.PROTOCOL, "unexpected 'fail2ban-client status JAIL' output: %r" % text[:200])
+    sections = []
+    current = None
+    for line in lines[1:]:
+        if not line.strip():
+            continue
+        key, value = _split_status_line(line)
+        if value is None:
+            current = []
+            sections.append((key, current))
+        elif current is None:
+            raise Fail2banError(Fail2banError.PROTOCOL, "status line outside of a section: %r" % line[:200])
+        else:
+            current.append((key, value))
+    return sections
+
+
+def parse_ban_times(lines):
+    """Parse ``get JAIL banip --with-time`` entries (``IP \\tSTART + SECONDS = END``)."""
+    bans = []
+    for line in lines:
+        if not line.strip():
+            continue
+        ip, sep, times = line.partition("\t")
+        if not sep:
+            raise Fail2banError(Fail2banError.PROTOCOL, "unexpected ban-time entry: %r" % line[:200])
+        start_and_bantime, sep, end = times.rpartition(" = ")
+        start, sep2, bantime = start_and_bantime.rpartition(" + ")
+        if not sep or not sep2:
+            raise Fail2banError(Fail2banError.PROTOCOL, "unexpected ban-time entry: %r" % line[:200])
+        try:
+            bantime = int(bantime)
+        except ValueError:
+            raise Fail2banError(Fail2banError.PROTOCOL, "unexpected ban time in entry: %r" % line[:200])
+        bans.append({"ip": ip.strip(), "start": start.strip(), "end": end.strip(), "bantime": bantime})
+    return bans
+
+
+# --------------------------------------------------------------------------------------------
+# Normalising the raw shape (from either path) into the documented structure
+# --------------------------------------------------------------------------------------------
+
+def _as_int(value, what):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Fail2banError(Fail2banError.PROTOCOL, "%s is not a number: %r" % (what, value))
+
+
+def _as_word_list(value):
+    # The socket gives a list; the CLI joined that list with single spaces.
+    if isinstance(value, (list, tuple)):
+        return [str(item) for item in value]
+    return str(value).split()
+
+
+def _as_journal_groups(value):
+    # fail2ban reports the match groups (OR-ed, each a space-separated AND of FIELD=value terms)
+    # as one string joined with " + "; return one entry per group on both paths.
+    if isinstance(value, (list, tuple)):
+        value = JOURNAL_GROUP_SEPARATOR.join(str(item) for item in value)
+    return [group.strip() for group in str(value).split(JOURNAL_GROUP_SEPARATOR) if group.strip()]
+
+
+def jail_names_from_status(raw_status):
+    """The jail names of a global status, in fail2ban's order."""
+    for key, value in raw_status:
+        if key == KEY_JAIL_LIST:
+            if isinstance(value, (list, tuple)):
+                return [str(name).strip() for name in value if str(name).strip()]
+            return [name.strip() for name in str(value).split(",") if name.strip()]
+    raise Fail2banError(Fail2banError.PROTOCOL, "no 'Jail list' in fail2ban's status: %r" % (raw_status,))
+
+
+def normalise_jail_status(name, raw_jail):
+    """Turn fail2ban's raw per-jail status into ``{name, filter: {...}, actions: {...}}``."""
+    sections = dict((section, dict(entries)) for section, entries in raw_jail)
+    raw_filter = sections.get("Filter", {})
+    raw_actions = sections.get("Actions", {})
+    return {
+        "name": name,
+        "filter": {
+            "currently_failed": _as_int(raw_filter.get(KEY_CURRENTLY_FAILED, 0), "currently failed"),
+            "total_failed": _as_int(raw_filter.get(KEY_TOTAL_FAILED, 0), "total failed"),
+            "file_list": _as_word_list(raw_filter.get(KEY_FILE_LIST, [])),
+            "journal_matches": _as_journal_groups(raw_filter.get(KEY_JOURNAL_MATCHES, [])),
+        },
+        "actions": {
+            "currently_banned": _as_int(raw_actions.get(KEY_CURRENTLY_BANNED, 0), "currently banned"),
+            "total_banned": _as_int(raw_actions.get(KEY_TOTAL_BANNED, 0), "total banned"),
+            "banned_ips": _as_word_list(raw_actions.get(KEY_BANNED_IP_LIST, [])),
+        },
+    }
+
+
+def ip_sort_key(ip):
+    """IPv4 before IPv6, each numerically; anything that is not an address (fail2ban can ban
+    arbitrary IDs) after both, alphabetically."""
+    try:
+        address = ipaddress.ip_address(u"%s" % ip)
+    except ValueError:
+        return (7, 0, ip)
+    return (address.version, int(address), "")
+
+
+def build_report(version, method, jail_names, jail_statuses, ban_times=None):
+    """Assemble the module's result from normalised jail statuses (a dict keyed by jail name).
+
+    ``jail_names`` is the order to report in; ``ban_times`` (optional) maps a jail name to its
+    parsed ``--with-time`` list.
+    """
+    jails = {}
+    jails_by_ip = {}
+    totals = {"jails": len(jail_names), "currently_failed": 0, "total_failed": 0,
+              "currently_banned": 0, "total_banned": 0}
+    for name in jail_names:
+        jail = jail_statuses[name]
+        if ban_times is not None:
+            jail["bans"] = ban_times.get(name, [])
+        jails[name] = jail
+        totals["currently_failed"] += jail["filter"]["currently_failed"]
+        totals["total_failed"] += jail["filter"]["total_failed"]
+        totals["currently_banned"] += jail["actions"]["currently_banned"]
+        totals["total_banned"] += jail["actions"]["total_banned"]
+        for ip in jail["actions"]["banned_ips"]:
+            banning = jails_by_ip.get(ip)
+            if banning is None:
+                jails_by_ip[ip] = [name]
+            elif banning[-1] != name:
+                banning.append(name)
+    banned_ips = [{"ip": ip, "jails": jails_by_ip[ip]} for ip in sorted(jails_by_ip, key=ip_sort_key)]
+    totals["unique_banned_ips"] = len(banned_ips)
+    return {
+        "fail2ban_version": version,
+        "method": method,
+        "jail_names": list(jail_names),
+        "jails": jails,
+        "totals": totals,
+        "banned_ips": banned_ips,
+    }
+
+
+def select_jails(all_names, wanted):
+    """The jails to report: all of them, or the wanted ones in fail2ban's order; an unknown name
+    is an error that lists what exists."""
+    if not wanted:
+        return list(all_names)
+    known = set(all_names)
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        raise Fail2banError(
+            Fail2banError.UNKNOWN_JAIL,
+            "unknown jail(s): %s. Running jails: %s. Fix the 'jails' option, or enable the jail "
+            "in fail2ban's configuration and reload fail2ban."
+            % (", ".join(unknown), ", ".join(all_names) or "(none)"))
+    wanted_set = set(wanted)
+    return [name for name in all_names if name in wanted_set]
+
+
+# --------------------------------------------------------------------------------------------
+# The socket path
+# --------------------------------------------------------------------------------------------
+
+def fail2ban_importable():
+    """True when this interpreter can import fail2ban's package (needed to unpickle answers)."""
+    try:
+        import fail2ban.exceptions  # noqa: F401 pylint: disable=unused-import
+    except Exception:  # pylint: disable=broad-except
+        return False
+    return True
+
+
+def _socket_error(path, exc):
+    code = getattr(exc, "errno", None)
+    if code in (errno.EACCES, errno.EPERM):
+        return Fail2banError(
+            Fail2banError.PERMISSION_DENIED,
+            "permission denied on fail2ban's socket %s: it is root-only (whoever can write to it "
+            "runs commands as root). Run the task with 'become: true'." % path)
+    if code in (errno.ENOENT, errno.ECONNREFUSED, errno.ENOTDIR):
+        return Fail2banError(
+            Fail2banError.NOT_RUNNING,
+            "fail2ban's server is not running (%s at %s). Start it with 'systemctl start fail2ban' "
+            "(see 'journalctl -u fail2ban' if it does not start), or set 'socket' to the path in "
+            "fail2ban.local." % ("no socket" if code == errno.ENOENT else "connection refused", path))
+    return Fail2banError(Fail2banError.SOCKET_UNAVAILABLE,
+                         "cannot talk to fail2ban's socket %s: %s" % (path, exc))
+
+
+class SocketClient(object):
+    """One connection to fail2ban's server socket, carrying any number of commands.
+
+    Our own framing rather than fail2ban's CSocket: it is a dozen lines, behaves the same on
+    0.11, 1.0 and 1.1 (CSocket's constructor and receive() signatures differ between them), and
+    receives into one growing buffer (CSocket re-concatenates its message for every chunk, which
+    is quadratic on the megabytes a jail with 50,000 bans answers with). fail2ban's package is
+    still needed to unpickle answers that carry its classes.
+    """
+
+    def __init__(self, path=DEFAULT_SOCKET, timeout=30.0):
+        self.path = path
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock.settimeout(timeout)
+        try:
+            self._sock.connect(path)
+        except (OSError, socket.error) as exc:
+            self._sock.close()
+            raise _socket_error(path, exc)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self):
+        if self._sock is None:
+            return
+        try:
+            # Tell the server to drop this connection instead of waiting for its next command.
+            self._sock.sendall(CLOSE_MARKER + END_MARKER)
+        except (OSError, socket.error):
+            pass
+        self._sock.close()
+        self._sock = None
+
+    def _receive(self):
+        buf = bytearray()
+        while True:
+            chunk = self._sock.recv(RECV_CHUNK)
+            if not chunk:
+                raise Fail2banError(Fail2banError.PROTOCOL,
+                                    "fail2ban's server closed the connection on %s mid-answer" % self.path)
+            buf += chunk
+            # The server sends one answer and then waits, so the marker can only end the buffer;
+            # endswith() looks at its last bytes only, which keeps receiving linear.
+            if buf.endswith(END_MARKER):
+                return bytes(buf[:-len(END_MARKER)])
+
+    def command(self, *args):
+        """Send one command (e.g. ``"status", "sshd"``) and return fail2ban's answer."""
+        request = pickle.dumps([str(arg) for arg in args], REQUEST_PICKLE_PROTOCOL) + END_MARKER
+        try:
+            self._sock.sendall(request)
+            payload = self._receive()
+        except socket.timeout:
+            raise Fail2banError(Fail2banError.SOCKET_UNAVAILABLE,
+                                "fail2ban's server did not answer %r within the timeout on %s" % (list(args), self.path))
+        except (OSError, socket.error) as exc:
+            raise _socket_error(self.path, exc)
+        try:
+            answer = pickle.loads(payload)
+        except ImportError as exc:
+            raise Fail2banError(Fail2banError.NOT_INSTALLED,
+                                "cannot decode fail2ban's answer to %r: %s. fail2ban's Python package "
+                                "must be importable by the module's interpreter; use method=cli otherwise."
+                                % (list(args), exc))
+        except Exception as exc:  # pylint: disable=broad-except
+            raise Fail2banError(Fail2banError.PROTOCOL, "cannot decode fail2ban's answer to %r: %s" % (list(args), exc))
+        if not isinstance(answer, tuple) or len(answer) != 2:
+            raise Fail2banError(Fail2banError.PROTOCOL, "unexpected answer to %r: %r" % (list(args), answer))
+        code, result = answer
+        if code != 0:
+            raise Fail2banError(Fail2banError.COMMAND_FAILED,
+                                "fail2ban refused %r: %r" % (list(args), result))
+        return result
+
+
+def collect_via_socket(socket_path=None, jails=None, with_ban_times=False, timeout=30.0, client_factory=SocketClient):
+    """Read everything over one socket connection and return the report."""
+    with client_factory(socket_path or DEFAULT_SOCKET, timeout) as client:
+        version = str(client.command("version"))
+        all_names = jail_names_from_status(client.command("status"))
+        names = select_jails(all_names, jails)
+        statuses = {}
+        ban_times = {} if with_ban_times else None
+        for name in names:
+            statuses[name] = normalise_jail_status(name, client.command("status", name))
+            if with_ban_times:
+                ban_times[name] = parse_ban_times(client.command("get", name, "banip", "--with-time"))
+    return build_report(version, "socket", names, statuses, ban_times)
+
+
+# --------------------------------------------------------------------------------------------
+# The CLI path
+# --------------------------------------------------------------------------------------------
+
+def _cli_error(argv, rc, out, err):
+    text = "%s\n%s" % (out, err)
+    if "Permission denied to socket" in text or "you must be root" in text:
+        return Fail2banError(
+            Fail2banError.PERMISSION_DENIED,
+            "fail2ban-client was denied fail2ban's socket: it is root-only (whoever can write to it "
+            "runs commands as root). Run the task with 'become: true'.")
+    if "Failed to access socket path" in text or "Is fail2ban running" in text:
+        return Fail2banError(
+            Fail2banError.NOT_RUNNING,
+            "fail2ban's server is not running (fail2ban-client cannot reach its socket). Start it "
+            "with 'systemctl start fail2ban' (see 'journalctl -u fail2ban' if it does not start).")
+    if "does not exist" in text and "jail" in text:
+        return Fail2banError(Fail2banError.UNKNOWN_JAIL, "fail2ban says: %s" % text.strip())
+    return Fail2banError(Fail2banError.COMMAND_FAILED,
+                         "'%s' failed (rc=%s): %s" % (" ".join(argv), rc, text.strip()[:2000]))
+
+
+class CliClient(object):
+    """Runs ``fail2ban-client`` once per command through a ``run_command(argv) -> (rc, out, err)``
+    callable (AnsibleModule.run_command in the module, a fake in the unit tests)."""
+
+    def __init__(self, run_command, client_path, socket_path=None):
+        self._run = run_command
+        self._base = [client_path]
+        if socket_path:
+            self._base += ["-s", socket_path]
+
+    def text(self, *args):
+        argv = self._base + [str(arg) for arg in args]
+        rc, out, err = self._run(argv)
+        if rc != 0:
+            raise _cli_error(argv, rc, out, err)
+        return out
+
+
+def collect_via_cli(run_command, client_path, socket_path=None, jails=None, with_ban_times=False):
+    """Read everything with one ``fail2ban-client`` run per command and return the report."""
+    cli = CliClient(run_command, client_path, socket_path)
+    version = cli.text("version").strip()
+    all_names = jail_names_from_status(parse_global_status(cli.text("status")))
+    names = select_jails(all_names, jails)
+    statuses = {}
+    ban_times = {} if with_ban_times else None
+    for name in names:
+        statuses[name] = normalise_jail_status(name, parse_jail_status(cli.text("status", name)))
+        if with_ban_times:
+            ban_times[name] = parse_ban_times(cli.text("get", name, "banip", "--with-time").splitlines())
+    return build_report(version, "cli", names, statuses, ban_times)
+
+
+def choose_method(requested, importable, client_path):
+    """Pick 'socket' or 'cli' for method=auto|socket|cli, or explain why neither can work."""
+    if requested == "socket":
+        if not importable:
+            raise Fail2banError(
+                Fail2banError.NOT_INSTALLED,
+                "method=socket needs fail2ban's Python package importable by the module's "
+                "interpreter, and it is not: install fail2ban (apt-get install fail2ban), point "
+                "ansible_python_interpreter at the Python fail2ban is installed for, or use method=cli.")
+        return "socket"
+    if requested == "cli":
+        if not client_path:
+            raise Fail2banError(
+                Fail2banError.NOT_INSTALLED,
+                "fail2ban-client was not found on PATH: install fail2ban (apt-get install fail2ban).")
+        return "cli"
+    if importable:
+        return "socket"
+    if client_path:
+        return "cli"
+    raise Fail2banError(
+        Fail2banError.NOT_INSTALLED,
+        "fail2ban is not installed: neither its Python package nor fail2ban-client was found. "
+        "Install it (apt-get install fail2ban, or the fortress.nginx.fail2ban_nginx role).")

@@ -1,0 +1,315 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: fortress.nginx contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: fail2ban_status
+short_description: Read fail2ban's jails, counters and banned IPs as structured data
+version_added: 0.1.0
+description:
+  - Reads the state of a running fail2ban server, for every jail or for the ones asked for.
+  - For each jail, returns the filter counters (currently failed, total failed), the log files or
+    journal matches it watches, the action counters (currently banned, total banned) and the
+    banned IPs, optionally with the start and end of every ban.
+  - Also returns fail2ban's version, totals over the reported jails and the sorted list of unique
+    banned IPs, each with the jails that banned it.
+  - Talks to fail2ban's server socket directly, over one connection for all jails, when
+    fail2ban's Python package is importable by the module's interpreter (as it is with Debian's
+    and Ubuntu's packages); otherwise runs C(fail2ban-client) once per command and parses its
+    output. Both ways return the same structure.
+  - Never changes the host. Works with fail2ban 0.11, 1.0 and 1.1.
+  - fail2ban's socket is root-only, so the task needs O(become=true) unless it already runs as
+    root.
+author:
+  - fortress.nginx developers
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads, so check mode returns the same data as a normal run.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is nothing to show a difference for.
+options:
+  jails:
+    description:
+      - The jails to report, by name. Empty means every running jail.
+      - A name that is not a running jail makes the module fail and list the running jails.
+      - Jails are always reported in fail2ban's order, whatever the order given here.
+    type: list
+    elements: str
+    default: []
+  with_ban_times:
+    description:
+      - Also return, for each jail, every ban with its start, end and duration (C(bans)).
+      - Costs one more command per jail (C(fail2ban-client get JAIL banip --with-time)).
+    type: bool
+    default: false
+  socket:
+    description:
+      - Path of fail2ban's server socket.
+      - When not set, the socket path uses C(/var/run/fail2ban/fail2ban.sock) and the command
+        line lets C(fail2ban-client) read the path from fail2ban's configuration.
+    type: path
+  method:
+    description:
+      - How to read fail2ban.
+      - C(auto) uses the socket when fail2ban's Python package is importable by the module's
+        interpreter, else C(fail2ban-client).
+      - C(socket) insists on the socket and fails when the package is not importable.
+      - C(cli) always runs C(fail2ban-client).
+    type: str
+    choices: [auto, socket, cli]
+    default: auto
+  timeout:
+    description:
+      - Seconds to wait for each answer of fail2ban's server on the socket path.
+    type: float
+    default: 30
+notes:
+  - Whoever can write to fail2ban's socket can make fail2ban run commands as root; that is why it
+    is root-only and why this module needs privileges. It only sends read commands (C(version),
+    C(status), C(get JAIL banip --with-time)).
+  - On the command-line path, log file names containing spaces are split at the spaces, because
+    C(fail2ban-client) prints the list joined with spaces.
+  - Ban times are fail2ban's own text, in the server's local time; a permanent ban has
+    C(bantime=-1) and the end C(9999-12-31 23:59:59).
+seealso:
+  - name: fail2ban-client manual
+    description: The commands this module runs or sends over the socket.
+    link: https://manpages.debian.org/stable/fail2ban/fail2ban-client.1.en.html
+"""
+
+EXAMPLES = r"""
+- name: Read every jail
+  fortress.nginx.fail2ban_status:
+  become: true
+  register: fail2ban
+
+- name: Print the banned IPs of each jail, like a loop over 'fail2ban-client status JAIL'
+  ansible.builtin.debug:
+    msg: "{{ item }}: {{ fail2ban.jails[item].actions.banned_ips | join(' ') }}"
+  loop: "{{ fail2ban.jail_names }}"
+
+- name: Read two jails with the start and end of each ban
+  fortress.nginx.fail2ban_status:
+    jails:
+      - nginx-http-auth
+      - sshd
+    with_ban_times: true
+  become: true
+  register: fail2ban_bans
+
+- name: Fail when an address is banned by no jail
+  ansible.builtin.assert:
+    that:
+      - "'203.0.113.7' in (fail2ban.banned_ips | map(attribute='ip'))"
+
+- name: Force the fail2ban-client path (for example when the interpreter cannot import fail2ban)
+  fortress.nginx.fail2ban_status:
+    method: cli
+  become: true
+"""
+
+RETURN = r"""
+fail2ban_version:
+  description: Version of the running fail2ban server.
+  returned: success
+  type: str
+  sample: 1.0.2
+method:
+  description: How fail2ban was read.
+  returned: success
+  type: str
+  sample: socket
+jail_names:
+  description: Names of the reported jails, in fail2ban's order.
+  returned: success
+  type: list
+  elements: str
+  sample: [nginx-http-auth, sshd]
+jails:
+  description: The reported jails, keyed by name.
+  returned: success
+  type: dict
+  sample:
+    sshd:
+      name: sshd
+      filter:
+        currently_failed: 2
+        total_failed: 14
+        file_list: []
+        journal_matches: ["_SYSTEMD_UNIT=sshd.service", "_COMM=sshd"]
+      actions:
+        currently_banned: 1
+        total_banned: 3
+        banned_ips: [192.0.2.99]
+      bans:
+        - ip: 192.0.2.99
+          start: "2026-11-26 11:56:15"
+          end: "2026-11-27 11:56:15"
+          bantime: 86400
+  contains:
+    name:
+      description: The jail's name.
+      type: str
+      returned: always
+    filter:
+      description: The jail's filter.
+      type: dict
+      returned: always
+      contains:
+        currently_failed:
+          description: Failures counted now, inside the jail's findtime.
+          type: int
+          returned: always
+        total_failed:
+          description: Failures counted since the jail started.
+          type: int
+          returned: always
+        file_list:
+          description: Log files the jail reads (empty for a journal backend).
+          type: list
+          elements: str
+          returned: always
+        journal_matches:
+          description:
+            - Journal match groups the jail reads (empty for a file backend).
+            - Each entry is one group of C(FIELD=value) terms; an entry matches when all of its terms
+              do, and the jail reads entries matching any group.
+          type: list
+          elements: str
+          returned: always
+    actions:
+      description: The jail's actions.
+      type: dict
+      returned: always
+      contains:
+        currently_banned:
+          description: Addresses banned now.
+          type: int
+          returned: always
+        total_banned:
+          description: Bans since the jail started.
+          type: int
+          returned: always
+        banned_ips:
+          description: Addresses banned now, in fail2ban's order.
+          type: list
+          elements: str
+          returned: always
+    bans:
+      description: Every current ban, ordered by end of ban.
+      type: list
+      elements: dict
+      returned: when O(with_ban_times=true)
+      contains:
+        ip:
+          description: The banned address.
+          type: str
+        start:
+          description: When the ban started (server local time, C(YYYY-MM-DD HH:MM:SS)).
+          type: str
+        end:
+          description: When the ban ends (server local time); C(9999-12-31 23:59:59) for a permanent ban.
+          type: str
+        bantime:
+          description: Ban duration in seconds; C(-1) for a permanent ban.
+          type: int
+totals:
+  description: Sums over the reported jails.
+  returned: success
+  type: dict
+  sample:
+    jails: 2
+    currently_failed: 2
+    total_failed: 17
+    currently_banned: 4
+    total_banned: 6
+    unique_banned_ips: 3
+  contains:
+    jails:
+      description: Number of reported jails.
+      type: int
+    currently_failed:
+      description: Sum of the jails' currently failed counters.
+      type: int
+    total_failed:
+      description: Sum of the jails' total failed counters.
+      type: int
+    currently_banned:
+      description: Sum of the jails' currently banned counters (an address banned by two jails counts twice).
+      type: int
+    total_banned:
+      description: Sum of the jails' total banned counters.
+      type: int
+    unique_banned_ips:
+      description: Number of distinct addresses banned now by any reported jail.
+      type: int
+banned_ips:
+  description:
+    - Distinct addresses banned now, each with the jails (in fail2ban's order) that banned it.
+    - Sorted IPv4 first, then IPv6, each numerically; IDs that are not addresses come last.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - ip: 192.0.2.10
+      jails: [nginx-http-auth, shop.example-com]
+    - ip: "2001:db8::1"
+      jails: [nginx-http-auth]
+  contains:
+    ip:
+      description: The banned address.
+      type: str
+    jails:
+      description: Jails that ban it.
+      type: list
+      elements: str
+"""
+
+import sys
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fortress.nginx.plugins.module_utils.fail2ban import (
+    Fail2banError,
+    choose_method,
+    collect_via_cli,
+    collect_via_socket,
+    fail2ban_importable,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            jails=dict(type="list", elements="str", default=[]),
+            with_ban_times=dict(type="bool", default=False),
+            socket=dict(type="path"),
+            method=dict(type="str", choices=["auto", "socket", "cli"], default="auto"),
+            timeout=dict(type="float", default=30.0),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    client_path = module.get_bin_path("fail2ban-client", opt_dirs=["/usr/local/bin", "/usr/bin"])
+    try:
+        method = choose_method(params["method"], fail2ban_importable(), client_path)
+        if method == "socket":
+            report = collect_via_socket(params["socket"], params["jails"], params["with_ban_times"], params["timeout"])
+        else:
+            report = collect_via_cli(
+                module.run_command, client_path, params["socket"],
+                params["jails"], params["with_ban_times"])
+    except Fail2banError as exc:
+        module.fail_json(msg=exc.message, reason=exc.reason, interpreter=sys.executable)
+    module.exit_json(changed=False, **report)
+
+
+if __name__ == "__main__":
+    main()
