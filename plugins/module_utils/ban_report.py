@@ -386,3 +386,79 @@ def write_files(files, output_dir, check_mode=False):
                 os.unlink(tmp)
             raise
     return changed
+
+
+# ---- the entry point shared by the action plugin and the module ------------------------------
+
+ARGUMENT_SPEC = dict(
+    results=dict(type="dict"),
+    hosts=dict(type="list", elements="str"),
+    status_var=dict(type="str", default="ban_report_status"),
+    output_dir=dict(type="path", required=True),
+    city_db=dict(type="path", aliases=["country_db"]),
+    asn_db=dict(type="path"),
+    top_n=dict(type="int", default=20),
+    formats=dict(type="list", elements="str", choices=["html", "json", "csv"], default=["html", "json", "csv"]),
+    ipinfo_token=dict(type="str", no_log=True),
+    ipinfo_mode=dict(type="str", choices=["unknown", "all"], default="unknown"),
+    ipinfo_cache=dict(type="path"),
+    ipinfo_max_requests=dict(type="int", default=1000),
+    ipinfo_requests_per_second=dict(type="float", default=2.0),
+    ipinfo_cache_days=dict(type="int", default=30),
+)
+
+
+REQUIRED_ONE_OF = [["results", "hosts"]]
+MUTUALLY_EXCLUSIVE = [["results", "hosts"]]
+
+
+def run_ban_report(params, check_mode=False, fetch=None, generated_at=None):
+    """Build and write the report from validated ``params`` (ARGUMENT_SPEC); return the task result.
+
+    Raises BanReportError or geo.GeoDatabaseError with a message for the user.
+    """
+    # Imported here so that the pure merge/aggregate functions above import without them.
+    from ansible_collections.fortress.nginx.plugins.module_utils.geo import GeoLocator  # pylint: disable=import-outside-toplevel
+    from ansible_collections.fortress.nginx.plugins.module_utils.geo_ipinfo import IpinfoEnricher  # pylint: disable=import-outside-toplevel
+
+    if params.get("results") is None:
+        raise BanReportError("results is required (hosts and status_var are resolved by the action plugin on the controller)")
+    output_dir = params["output_dir"]
+    if os.path.exists(output_dir) and not os.path.isdir(output_dir):
+        raise BanReportError("output_dir: %s exists and is not a directory" % output_dir)
+    locator = GeoLocator.from_paths(params.get("city_db"), params.get("asn_db"), "city_db", "asn_db")
+    enricher = None
+    try:
+        if params.get("ipinfo_token"):
+            enricher = IpinfoEnricher(
+                params["ipinfo_token"],
+                cache_path=params.get("ipinfo_cache") or os.path.join(output_dir, "ipinfo-cache.json"),
+                fetch=fetch,
+                max_requests=params.get("ipinfo_max_requests", 1000),
+                requests_per_second=params.get("ipinfo_requests_per_second", 2.0),
+                cache_days=params.get("ipinfo_cache_days", 30),
+            )
+            if check_mode:
+                # Check mode sends nothing: answer from the cache only.
+                enricher.max_requests = 0
+        report = build_report(params["results"], locator=locator if locator.enabled else None, enricher=enricher,
+                              top_n=params.get("top_n", 20), generated_at=generated_at,
+                              enrich_mode=params.get("ipinfo_mode", "unknown"))
+    finally:
+        locator.close()
+    files = report_files(report, formats=params.get("formats") or ("html", "json", "csv"))
+    changed_files = write_files(files, output_dir, check_mode=check_mode)
+    top_n = report["top_n"]
+    return {
+        "changed": bool(changed_files),
+        "output_dir": output_dir,
+        "files": [os.path.join(output_dir, name) for name in sorted(files)],
+        "changed_files": changed_files,
+        "html": os.path.join(output_dir, "report.html") if "report.html" in files else None,
+        "generated_at": report["generated_at"],
+        "totals": report["totals"],
+        "hosts_missing": report["hosts_missing"],
+        "databases": report["databases"],
+        "enrichment": report["enrichment"],
+        "top": dict((name, report["tables"][name][:top_n]) for name in TABLES),
+    }

@@ -1,0 +1,233 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) fortress.nginx developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: ban_report
+short_description: Merge fail2ban_status results of many hosts into a geolocated ban report
+version_added: 0.1.0
+description:
+  - Merges the results of M(fortress.nginx.fail2ban_status) from every host of a play, per banned IP
+    (which hosts and jails banned it), per jail and per host.
+  - Geolocates every banned IP offline with MaxMind-format databases (GeoLite2-City or GeoLite2-Country and
+    GeoLite2-ASN, or the DB-IP lite databases of the same format) and counts distinct banned IPs by country,
+    organisation (C(AS<number> <name>)) and city. IPs no database knows count as C(unknown), never dropped.
+  - Can fill what the offline databases do not know from the ipinfo API (a token turns it on); answers are
+    cached on disk, requests rate-limited and capped, and only public addresses are sent.
+  - Writes C(report.html) (self-contained, SVG bar charts of the top N countries, organisations, cities,
+    jails and hosts), C(report.json) and one CSV file per table (C(countries.csv), C(organisations.csv),
+    C(cities.csv), C(jails.csv), C(hosts.csv), C(ips.csv)) into O(output_dir).
+  - An action plugin runs the work on the controller, inside the Python that runs C(ansible-playbook);
+    use it with C(run_once) and C(delegate_to: localhost).
+author:
+  - fortress.nginx developers
+requirements:
+  - maxminddb (Python library, on the controller) when O(city_db) or O(asn_db) is set
+options:
+  results:
+    description:
+      - Mapping of host name to that host's registered M(fortress.nginx.fail2ban_status) result.
+      - A host whose value is null, failed, skipped or unreachable is listed in RV(hosts_missing) and the report.
+      - Exactly one of O(results) and O(hosts) is required.
+    type: dict
+  hosts:
+    description:
+      - Host names whose registered O(status_var) the action plugin reads from C(hostvars) on the controller,
+        e.g. C({{ ansible_play_hosts_all }}). A host without that variable counts as missing.
+      - Cheaper than building O(results) in a template for large inventories.
+    type: list
+    elements: str
+  status_var:
+    description: Name of the variable each host registered the M(fortress.nginx.fail2ban_status) result in.
+    type: str
+    default: ban_report_status
+  output_dir:
+    description:
+      - Directory for the report files, created when missing. Relative paths are relative to the directory
+        C(ansible-playbook) runs in.
+    type: path
+    required: true
+  city_db:
+    description:
+      - A City or Country database in MaxMind DB format (GeoLite2-City, GeoLite2-Country, GeoIP2-City,
+        DB-IP City Lite or Country Lite). Its metadata must say it is one.
+      - Without it every IP's country and city are C(unknown).
+    type: path
+    aliases: [country_db]
+  asn_db:
+    description:
+      - An ASN database in MaxMind DB format (GeoLite2-ASN or DB-IP ASN Lite).
+      - Without it every IP's organisation is C(unknown).
+    type: path
+  top_n:
+    description: How many rows the charts and the HTML tables show (the JSON and CSV files have all rows).
+    type: int
+    default: 20
+  formats:
+    description: Which files to write.
+    type: list
+    elements: str
+    choices: [html, json, csv]
+    default: [html, json, csv]
+  ipinfo_token:
+    description:
+      - Token for the ipinfo API. Online enrichment is off unless it is set.
+    type: str
+  ipinfo_mode:
+    description:
+      - V(unknown) asks ipinfo only about IPs whose country or organisation the offline databases did not give;
+        V(all) asks about every public IP (fields already known are kept).
+    type: str
+    choices: [unknown, all]
+    default: unknown
+  ipinfo_cache:
+    description: JSON file caching ipinfo answers. Default C(ipinfo-cache.json) in O(output_dir).
+    type: path
+  ipinfo_max_requests:
+    description: At most this many requests per run; further IPs keep their offline answer.
+    type: int
+    default: 1000
+  ipinfo_requests_per_second:
+    description: Requests are spaced to stay under this rate.
+    type: float
+    default: 2.0
+  ipinfo_cache_days:
+    description: Cached answers older than this are asked again.
+    type: int
+    default: 30
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.files
+attributes:
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    details: Computes the report and reports which files would change; writes nothing and sends no ipinfo request.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+  safe_file_operations:
+    support: full
+  vault:
+    support: none
+seealso:
+  - module: fortress.nginx.fail2ban_status
+notes:
+  - The counting unit of every table is the distinct banned IP. The schema of C(report.json) is described in the
+    collection's C(docs/playbooks/ban_report.md).
+  - The playbook C(fortress.nginx.ban_report) runs M(fortress.nginx.fail2ban_status) on every host and this module
+    once on the controller.
+"""
+
+EXAMPLES = r"""
+- name: Read fail2ban on every host
+  fortress.nginx.fail2ban_status:
+  become: true
+  register: f2b_status
+
+- name: Write the ban report on the controller
+  fortress.nginx.ban_report:
+    hosts: "{{ ansible_play_hosts_all }}"
+    status_var: f2b_status
+    output_dir: "{{ playbook_dir }}/report"
+    city_db: /var/lib/GeoIP/GeoLite2-City.mmdb
+    asn_db: /var/lib/GeoIP/GeoLite2-ASN.mmdb
+    top_n: 20
+  run_once: true
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+output_dir:
+  description: The directory the files are in.
+  returned: always
+  type: str
+  sample: /home/ops/report
+files:
+  description: Paths of the report files (written, or that would be written in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [/home/ops/report/report.html, /home/ops/report/report.json]
+changed_files:
+  description: Names of the files whose content changed.
+  returned: always
+  type: list
+  elements: str
+  sample: [report.html, report.json]
+html:
+  description: Path of report.html, null when O(formats) has no V(html).
+  returned: always
+  type: str
+  sample: /home/ops/report/report.html
+generated_at:
+  description: Time of the report, UTC, ISO 8601.
+  returned: always
+  type: str
+  sample: "2026-11-26T12:00:00Z"
+totals:
+  description: Totals of the report (the C(totals) object of report.json).
+  returned: always
+  type: dict
+  sample: {hosts: 2, hosts_reporting: 2, unique_banned_ips: 120, countries: 14, unknown_country: 3}
+hosts_missing:
+  description: Hosts that gave no usable fail2ban_status result, with the reason.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{host: web3, reason: "no fail2ban_status result (host unreachable, failed or skipped)"}]
+databases:
+  description: Type and build time of the geolocation databases used.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{role: location, database_type: GeoLite2-City, build_epoch: 1764000000, description: "GeoLite2 City database"}]
+enrichment:
+  description: ipinfo statistics (requests, cache hits, errors), null when enrichment is off.
+  returned: always
+  type: dict
+  sample: {service: ipinfo, mode: unknown, stats: {requests: 3, cache_hits: 10, errors: 0, not_public: 2, over_limit: 0}}
+top:
+  description: The first O(top_n) rows of each table (countries, organisations, cities, jails, hosts).
+  returned: always
+  type: dict
+  sample: {countries: [{key: US, label: "United States (US)", count: 40, percent: 33.33}]}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fortress.nginx.plugins.module_utils.ban_report import (
+    ARGUMENT_SPEC,
+    MUTUALLY_EXCLUSIVE,
+    REQUIRED_ONE_OF,
+    BanReportError,
+    run_ban_report,
+)
+from ansible_collections.fortress.nginx.plugins.module_utils.geo import GeoDatabaseError
+
+
+def main():
+    # In a play the action plugin of the same name does this work in the controller's Python; this module
+    # does the same where it is executed directly (its interpreter then needs maxminddb).
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_one_of=REQUIRED_ONE_OF,
+                           mutually_exclusive=MUTUALLY_EXCLUSIVE, supports_check_mode=True)
+    try:
+        result = run_ban_report(module.params, check_mode=module.check_mode)
+    except (BanReportError, GeoDatabaseError) as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
