@@ -1,0 +1,115 @@
+# Copyright (c) fortress.nginx developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The fail2ban_status module end to end in-process: its arguments, its result and its failures,
+with a fake fail2ban-client on PATH that prints what fail2ban 1.0.2 printed when recorded."""
+import json
+import os
+import stat
+import sys
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.fortress.nginx.plugins.modules import fail2ban_status
+
+DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "data", "bookworm"))
+
+FAKE_CLIENT = """#!%(python)s
+import os, sys
+data = %(data)r
+args = sys.argv[1:]
+if args[:1] == ["-s"]:
+    args = args[2:]
+if args == ["version"]:
+    name = "version.txt"
+elif args == ["status"]:
+    name = "status.txt"
+elif len(args) == 2 and args[0] == "status":
+    name = "status_%%s.txt" %% args[1]
+elif len(args) == 4 and args[2:] == ["banip", "--with-time"]:
+    name = "banip-with-time_%%s.txt" %% args[1]
+else:
+    sys.stderr.write("fake fail2ban-client: unexpected %%r" %% args)
+    sys.exit(2)
+path = os.path.join(data, name)
+if not os.path.exists(path):
+    sys.stderr.write("ERROR   NOK: ('%%s',)\\nSorry but the jail '%%s' does not exist\\n" %% (args[1], args[1]))
+    sys.exit(255)
+sys.stdout.write(open(path).read())
+"""
+
+
+@pytest.fixture
+def fake_client(tmp_path, monkeypatch):
+    client = tmp_path / "fail2ban-client"
+    client.write_text(FAKE_CLIENT % {"python": sys.executable, "data": DATA})
+    client.chmod(client.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", "%s:%s" % (tmp_path, os.environ.get("PATH", "")))
+    return client
+
+
+def run_module(args, capsys):
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            fail2ban_status.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_cli_method_reports_every_jail(fake_client, capsys):
+    result = run_module({"method": "cli"}, capsys)
+    assert result.get("failed") is not True, result
+    assert result["changed"] is False
+    assert result["method"] == "cli"
+    assert result["fail2ban_version"] == "1.0.2"
+    assert result["jail_names"] == ["nginx-http-auth", "nginx-limit-req", "shop.example-com", "sshd", "web.admin-v2"]
+    assert result["totals"]["unique_banned_ips"] == 6
+    assert {"ip": "192.0.2.10", "jails": ["nginx-http-auth", "shop.example-com"]} in result["banned_ips"]
+    assert "bans" not in result["jails"]["sshd"]
+
+
+def test_check_mode_reads_the_same(fake_client, capsys):
+    normal = run_module({"method": "cli", "jails": ["sshd"], "with_ban_times": True}, capsys)
+    checked = run_module({"method": "cli", "jails": ["sshd"], "with_ban_times": True, "_ansible_check_mode": True}, capsys)
+    for result in (normal, checked):
+        result.pop("invocation", None)
+    assert checked == normal
+    assert checked["changed"] is False
+    assert checked["jails"]["sshd"]["bans"][0]["ip"] == "192.0.2.99"
+
+
+def test_unknown_jail_fails_without_traceback(fake_client, capsys):
+    result = run_module({"method": "cli", "jails": ["nginx-4xx"]}, capsys)
+    assert result["failed"] is True
+    assert result["reason"] == "unknown_jail"
+    assert "nginx-4xx" in result["msg"] and "sshd" in result["msg"]
+    assert "Traceback" not in json.dumps(result)
+
+
+@pytest.mark.skipif(fail2ban_status.fail2ban_importable(), reason="this interpreter can import fail2ban")
+def test_socket_method_without_fail2ban_package(capsys):
+    result = run_module({"method": "socket"}, capsys)
+    assert result["failed"] is True
+    assert result["reason"] == "not_installed"
+    assert "method=cli" in result["msg"]
+    assert result["interpreter"] == sys.executable
+
+
+@pytest.mark.skipif(fail2ban_status.fail2ban_importable() or os.path.exists("/usr/bin/fail2ban-client")
+                    or os.path.exists("/usr/local/bin/fail2ban-client"),
+                    reason="fail2ban is installed on this machine")
+def test_auto_without_fail2ban_says_not_installed(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = run_module({}, capsys)
+    assert result["failed"] is True
+    assert result["reason"] == "not_installed"
+    assert "apt-get install fail2ban" in result["msg"]
+
+
+def test_socket_method_on_a_stopped_server(tmp_path, monkeypatch, capsys):
+    # Pretend the package is importable, so the module reaches the (absent) socket.
+    monkeypatch.setattr(fail2ban_status, "fail2ban_importable", lambda: True)
+    result = run_module({"method": "socket", "socket": str(tmp_path / "absent.sock")}, capsys)
+    assert result["failed"] is True
+    assert result["reason"] == "not_running"
