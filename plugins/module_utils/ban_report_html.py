@@ -52,7 +52,7 @@ section { background:var(--card); border:1px solid var(--line); border-radius:12
 section h2 { font-size:17px; margin:0; }
 section .caption { color:var(--muted); font-size:13px; margin:2px 0 10px; }
 svg.chart { width:100%; height:auto; display:block; }
-svg.chart text { font-family: inherit; font-size:12.5px; fill:var(--ink); }
+svg.chart text { font-family: inherit; font-size:13px; fill:var(--ink); }
 svg.chart text.value { font-weight:600; font-variant-numeric: tabular-nums; }
 svg.chart text.percent { fill:var(--muted); font-weight:400; }
 details { margin-top:8px; }
@@ -69,12 +69,12 @@ footer { margin-top:28px; color:var(--muted); font-size:12px; }
 """
 
 _ROW_HEIGHT = 26
-_CHART_WIDTH = 700
-_VALUE_ROOM = 96
-# Label column width in SVG units per chart, and how many characters fit in it (about 7.6 units a
-# character at 12.5px): organisation names are long ("AS45090 Shenzhen Tencent Computer Systems").
-_LABEL_WIDTHS = {"organisations": 330}
-_DEFAULT_LABEL_WIDTH = 210
+_CHART_WIDTH = 600
+_VALUE_ROOM = 92
+# Label column width in SVG units per chart; a character takes at most about 8.2 units at 13px in
+# DejaVu Sans (the widest common fallback font). Organisation names are long, so they get more room.
+_LABEL_WIDTHS = {"organisations": 320}
+_DEFAULT_LABEL_WIDTH = 180
 
 
 def _e(value):
@@ -103,7 +103,7 @@ def bar_chart(name, rows, value_key="count", label_key="label", title=None):
         return '<p class="empty">No banned IPs.</p>'
     colour = CHART_COLOURS.get(name, "#2563eb")
     label_width = _LABEL_WIDTHS.get(name, _DEFAULT_LABEL_WIDTH)
-    label_chars = int(label_width / 7.6)
+    label_chars = int(label_width / 8.2)
     bar_x = label_width + 10
     bar_max = _CHART_WIDTH - bar_x - _VALUE_ROOM
     peak = max(row[value_key] for row in rows) or 1

@@ -39,3 +39,38 @@ def status_result(jails, version="1.0.2", method="socket", bans=None):
         "totals": totals,
         "banned_ips": [{"ip": ip, "jails": sorted(per_ip[ip])} for ip in sorted(per_ip)],
     }
+
+
+DEMO_NETWORKS = [
+    # (network, how many banned IPs from it): the sample database's ranges plus one it does not know.
+    ("172.16.0.0/15", 40), ("172.18.0.0/15", 25), ("172.20.0.0/14", 60), ("172.24.0.0/13", 12),
+    ("10.0.0.0/9", 30), ("10.128.0.0/9", 8), ("192.168.0.0/17", 18), ("192.168.128.0/17", 22),
+    ("192.0.2.0/24", 9), ("198.51.100.0/24", 35), ("203.0.113.0/24", 14),
+    ("2001:db8::/33", 6), ("2001:db8:8000::/33", 4), ("100.64.0.0/10", 7),
+]
+DEMO_JAILS = ["sshd", "nginx-4xx", "nginx-botsearch", "nginx-http-auth", "nginx-limit-req", "nginx-sslerror", "ufw", "recidive"]
+DEMO_HOSTS = ["web1.example.org", "web2.example.org", "api.example.org", "edge-fra-1", "edge-sin-1"]
+
+
+def demo_fleet(seed=4):
+    """A deterministic, plausible fleet: five hosts sharing attackers from the sample database's ranges."""
+    import ipaddress
+    import random
+
+    rnd = random.Random(seed)
+    ips = set()
+    for network, count in DEMO_NETWORKS:
+        net = ipaddress.ip_network(network)
+        while count:
+            ip = str(net[rnd.randrange(1, min(net.num_addresses - 1, 2 ** 20))])
+            if ip not in ips:
+                ips.add(ip)
+                count -= 1
+    ips = sorted(ips)
+    results = {}
+    for host in DEMO_HOSTS:
+        jails = {}
+        for ip in rnd.sample(ips, rnd.randrange(60, 180)):
+            jails.setdefault(rnd.choice(DEMO_JAILS[:rnd.randrange(3, len(DEMO_JAILS) + 1)]), []).append(ip)
+        results[host] = status_result(jails)
+    return results
