@@ -1,0 +1,228 @@
+"""The role's fail2ban filters, rendered by the role's template, judged by the real fail2ban-regex.
+
+For every filter in roles/fail2ban_nginx/defaults/main/filters.yml:
+- tests/filters/samples/<name> (fail2ban's failJSON style) must give exactly the expected matches,
+  hosts and times, and nothing else;
+- the `samples` the role itself runs on the target before activating the config must hold;
+- fail2ban's own upstream samples (/work/shared/fail2ban-samples, or $FORTRESS_FAIL2BAN_SAMPLES) for
+  the filter doing the same job must be met, except for the lines listed with a reason below.
+Run after scripts/ensure-fail2ban-regex.sh (the `filters` stage of scripts/test.sh does both).
+"""
+
+from __future__ import annotations
+
+import calendar
+import collections
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+import fail2ban_harness as h
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+UPSTREAM = Path(os.environ.get("FORTRESS_FAIL2BAN_SAMPLES", "/work/shared/fail2ban-samples"))
+FILTERS = h.load_filters()
+NAMES = [f["name"] for f in FILTERS]
+
+# fail2ban's sample file (and the filterOptions section in it) -> our filters doing that job.
+# "aggressive" in nginx-http-auth is auth failures plus TLS failures: ours split into two filters,
+# so a line there must be found by one of them.
+UPSTREAM_JOBS = {
+    ("nginx-http-auth", "normal"): ["fortress-nginx-http-auth"],
+    ("nginx-http-auth", "auth"): ["fortress-nginx-http-auth"],
+    ("nginx-http-auth", "journal"): ["fortress-nginx-http-auth"],
+    ("nginx-http-auth", "fallback"): ["fortress-nginx-sslerror"],
+    ("nginx-http-auth", "aggressive"): ["fortress-nginx-http-auth", "fortress-nginx-sslerror"],
+    ("nginx-botsearch", None): ["fortress-nginx-botsearch"],
+    ("nginx-botsearch", "journal"): ["fortress-nginx-botsearch"],
+    ("nginx-forbidden", None): ["fortress-nginx-forbidden"],
+    ("nginx-limit-req", None): ["fortress-nginx-limit-req"],
+    ("nginx-limit-req", "journal"): ["fortress-nginx-limit-req"],
+    # fail2ban's nginx-bad-request bans garbage request lines (400): our 4xx counts those too.
+    ("nginx-bad-request", None): ["fortress-nginx-4xx"],
+}
+
+# Upstream lines where we deliberately differ, each with its reason (matched by a substring).
+UPSTREAM_EXCEPTIONS = {
+    ("nginx-http-auth", 'user "test": password mismatch, client: 127.0.0.1'): (
+        "nginx cuts a Basic-auth user name at its first ':', so nginx cannot log this line (the 'user "
+        "name' holds 'client: 127.0.0.1, ...'). Ours takes the first client after a colon-free user "
+        "name, which is nginx's own for every line nginx can write; the decoy here is loopback, "
+        "which ignoreip always covers."
+    ),
+    ("nginx-limit-req", "delaying request"): (
+        "a request delayed inside limit_req's burst is still served: banning it punishes browsers "
+        "loading a page's assets in parallel. Ours counts only rejected requests/connections."
+    ),
+}
+
+
+def _epoch(iso: str) -> float:
+    return float(calendar.timegm(dt.datetime.fromisoformat(iso).timetuple()))
+
+
+@pytest.fixture(scope="session")
+def config_dir(tmp_path_factory):
+    if not h.FAIL2BAN_REGEX.exists():
+        pytest.fail(f"{h.FAIL2BAN_REGEX} missing: run `bash scripts/ensure-fail2ban-regex.sh` first")
+    return h.make_config_dir(tmp_path_factory.mktemp("fortress-h2-f2b") / "etc", FILTERS)
+
+
+def _matches_by_line(config_dir, log, filter_name):
+    by_line = collections.defaultdict(list)
+    for m in h.run_regex(config_dir, log, filter_name):
+        by_line[m.line].append(m)
+    return by_line
+
+
+def test_every_filter_has_samples_and_every_sample_file_a_filter():
+    files = sorted(p.name for p in SAMPLES.iterdir() if p.is_file())
+    assert files == sorted(NAMES)
+
+
+def test_filter_names_are_ours_and_unique():
+    assert len(NAMES) == len(set(NAMES))
+    # Our own names, so packaged filter.d files are never overwritten.
+    assert all(n.startswith("fortress-") for n in NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_filter_sets_a_datepattern(name):
+    f = FILTERS[NAMES.index(name)]
+    assert f.get("datepattern", "").strip(), f"{name}: without a datepattern fail2ban tries every template on every line"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_sample_file(config_dir, name):
+    samples = h.read_samples(SAMPLES / name)
+    assert sum(s.expect["match"] for s in samples) >= 2 and sum(not s.expect["match"] for s in samples) >= 2
+    by_line = _matches_by_line(config_dir, SAMPLES / name, name)
+    problems = []
+    for s in samples:
+        got = by_line.pop(s.line, [])
+        if not s.expect["match"]:
+            if got:
+                problems.append(f"line {s.lineno}: must not match, banned {[m.host for m in got]}: {s.line}")
+            continue
+        if not got:
+            problems.append(f"line {s.lineno}: must match {s.expect['host']}, no match: {s.line}")
+            continue
+        hosts = {m.host for m in got}
+        if hosts != {s.expect["host"]}:
+            problems.append(f"line {s.lineno}: expected {s.expect['host']}, banned {sorted(hosts)}: {s.line}")
+        if "time" in s.expect and {m.time for m in got} != {_epoch(s.expect["time"])}:
+            problems.append(f"line {s.lineno}: expected time {s.expect['time']}, got {[m.time for m in got]}")
+    problems += [f"unexpected match {[m.host for m in ms]}: {line}" for line, ms in by_line.items()]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_role_samples(config_dir, tmp_path, name):
+    """The samples the role runs on the target must hold here too."""
+    f = FILTERS[NAMES.index(name)]
+    match = f["samples"]["match"]
+    nomatch = f["samples"]["nomatch"]
+    assert match and nomatch
+    log = tmp_path / "samples.log"
+    log.write_text("".join(line + "\n" for line in [m["line"] for m in match] + nomatch), encoding="utf-8")
+    by_line = _matches_by_line(config_dir, log, name)
+    for m in match:
+        assert {x.host for x in by_line.pop(m["line"], [])} == {m["host"]}, m["line"]
+    assert not by_line, f"nomatch samples matched: {list(by_line)}"
+
+
+def _upstream_cases():
+    cases = []
+    if not UPSTREAM.is_dir():
+        return cases
+    for path in sorted(UPSTREAM.iterdir()):
+        if not path.is_file() or path.name.startswith("README"):
+            continue
+        for s in h.read_samples(path):
+            modes = {o.get("mode") or o.get("logtype") for o in s.options} or {None}
+            for mode in sorted(modes, key=str):
+                ours = UPSTREAM_JOBS.get((path.name, mode))
+                if ours is None:
+                    raise AssertionError(f"{path.name} [{mode}]: no filter of ours is mapped to this section")
+                cases.append((path.name, mode, s, tuple(ours)))
+    return cases
+
+
+UPSTREAM_CASES = _upstream_cases()
+
+
+def test_upstream_samples_are_present():
+    assert UPSTREAM_CASES, f"no upstream samples in {UPSTREAM}"
+
+
+@pytest.mark.parametrize("upstream_file", sorted({c[0] for c in UPSTREAM_CASES}))
+def test_upstream_samples(config_dir, tmp_path, upstream_file):
+    cases = [c for c in UPSTREAM_CASES if c[0] == upstream_file]
+    log = tmp_path / upstream_file
+    log.write_text("".join(sorted({c[2].line + "\n" for c in cases})), encoding="utf-8")
+    results = {name: _matches_by_line(config_dir, log, name) for name in {n for c in cases for n in c[3]}}
+    problems = []
+    for _file, mode, s, ours in cases:
+        hosts = {m.host for name in ours for m in results[name].get(s.line, [])}
+        want = {s.expect["host"]} if s.expect["match"] else set()
+        if hosts == want:
+            continue
+        reason = next((r for (f, needle), r in UPSTREAM_EXCEPTIONS.items() if f == upstream_file and needle in s.line), None)
+        if reason:
+            continue
+        problems.append(f"{upstream_file}:{s.lineno} [{mode}] via {list(ours)}: expected {sorted(want)}, got {sorted(hosts)}: {s.line}")
+    assert not problems, "\n".join(problems)
+
+
+def test_upstream_exceptions_are_still_needed(config_dir, tmp_path):
+    """Every listed exception must name a line that exists and that we really treat differently."""
+    for (upstream_file, needle), _reason in UPSTREAM_EXCEPTIONS.items():
+        hits = [c for c in UPSTREAM_CASES if c[0] == upstream_file and needle in c[2].line]
+        assert hits, f"exception {needle!r} matches no line of {upstream_file}"
+        log = tmp_path / "exception.log"
+        log.write_text("".join(c[2].line + "\n" for c in hits), encoding="utf-8")
+        for _f, _mode, s, ours in hits:
+            hosts = {m.host for name in ours for m in _matches_by_line(config_dir, log, name).get(s.line, [])}
+            want = {s.expect["host"]} if s.expect["match"] else set()
+            assert hosts != want, f"{upstream_file}:{s.lineno} now agrees with upstream: drop the exception"
+
+
+def test_template_renders_every_schema_field(config_dir, tmp_path):
+    """A user filter using includes, [Init] options and multi-line values loads in fail2ban."""
+    user_filter = {
+        "name": "user-example",
+        "description": "A user's filter\nover two lines",
+        "includes_before": ["common.conf"],
+        # A multi-line value interpolated into failregex becomes several regexes.
+        "definition": {"_daemon": "myapp", "_logins": "^%(__prefix_line)sbad login from <ADDR>$\n^%(__prefix_line)slocked from <ADDR>$"},
+        "failregex": ["%(_logins)s", "^%(__prefix_line)sdenied <ADDR>$"],
+        "ignoreregex": ["from 192\\.0\\.2\\.250$"],
+        "datepattern": "{^LN-BEG}",
+        "journalmatch": "_SYSTEMD_UNIT=myapp.service",
+        "maxlines": 1,
+        "init": {"extra": "1"},
+    }
+    text = h.render_filter(user_filter)
+    assert "[INCLUDES]\nbefore = common.conf\n" in text
+    assert "_logins = ^%(__prefix_line)sbad login from <ADDR>$\n          ^%(__prefix_line)slocked from <ADDR>$\n" in text
+    assert "failregex = %(_logins)s\n            ^%(__prefix_line)sdenied <ADDR>$\n" in text
+    assert "[Init]\njournalmatch = _SYSTEMD_UNIT=myapp.service\nmaxlines = 1\nextra = 1\n" in text
+    (config_dir / "filter.d" / "user-example.conf").write_text(text, encoding="utf-8")
+    log = tmp_path / "user.log"
+    log.write_text(
+        "Nov 26 10:00:00 web1 myapp[1]: bad login from 203.0.113.9\n"
+        "Nov 26 10:00:01 web1 myapp[1]: locked from 2001:db8::9\n"
+        "Nov 26 10:00:02 web1 myapp[1]: denied 203.0.113.10\n"
+        "Nov 26 10:00:03 web1 myapp[1]: bad login from 192.0.2.250\n"
+        "Nov 26 10:00:04 web1 other[1]: denied 203.0.113.11\n",
+        encoding="utf-8",
+    )
+    assert [m.host for m in h.run_regex(config_dir, log, "user-example")] == ["203.0.113.9", "2001:db8::9", "203.0.113.10"]
+
+
+def test_template_minimal_filter_has_no_empty_sections():
+    text = h.render_filter({"name": "minimal", "failregex": ["^x <ADDR>$"]})
+    assert "[INCLUDES]" not in text and "[Init]" not in text
+    assert text.endswith("failregex = ^x <ADDR>$\nignoreregex =\n")
