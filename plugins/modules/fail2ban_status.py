@@ -24,10 +24,10 @@ description:
     and Ubuntu's packages); otherwise runs C(fail2ban-client) once per command and parses its
     output. Both ways return the same structure.
   - Never changes the host. Works with fail2ban 0.11, 1.0 and 1.1.
-  - fail2ban's socket is root-only, so the task needs O(become=true) unless it already runs as
-    root.
+  - fail2ban's socket is root-only, so the task needs privilege escalation (C(become)) unless it
+    already runs as root.
 author:
-  - fortress.nginx developers
+  - fortress.nginx developers (@fortress-nginx)
 attributes:
   check_mode:
     support: full
