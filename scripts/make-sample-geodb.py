@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) fortress.nginx developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -9,7 +8,7 @@ containers live) to invented places and organisations, so the demo report has ch
 without a MaxMind or DB-IP download. Every organisation name says "(demo data)", and both
 databases' description and database_type say SAMPLE. Never use them for real reports.
 
-Usage: make-sample-geodb.py OUTPUT_DIR   -> OUTPUT_DIR/sample-city.mmdb, OUTPUT_DIR/sample-asn.mmdb
+Usage: python scripts/make-sample-geodb.py OUTPUT_DIR   -> OUTPUT_DIR/sample-city.mmdb, OUTPUT_DIR/sample-asn.mmdb
 Needs the mmdb-writer package (in the project's venv).
 """
 import os

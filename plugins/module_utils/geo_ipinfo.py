@@ -23,17 +23,17 @@ from ansible_collections.fortress.nginx.plugins.module_utils.geo import UNKNOWN,
 DEFAULT_URL_TEMPLATE = "https://ipinfo.io/{ip}/json"
 
 
-def urllib_fetch(url, headers, timeout):
-    """Default fetch: GET ``url`` and return (status, body bytes)."""
+def default_fetch(url, headers, timeout):
+    """GET ``url`` with Ansible's URL helper; return (status, body bytes)."""
     # Imported here: only needed when enrichment is on.
+    from ansible.module_utils.urls import open_url  # pylint: disable=import-outside-toplevel
     from urllib.error import HTTPError  # pylint: disable=import-outside-toplevel
-    from urllib.request import Request, urlopen  # pylint: disable=import-outside-toplevel
 
     try:
-        with urlopen(Request(url, headers=headers), timeout=timeout) as response:  # nosec - https URL template
-            return response.status, response.read()
+        response = open_url(url, headers=headers, timeout=timeout, method="GET", validate_certs=True)
+        return response.getcode(), response.read()
     except HTTPError as exc:
-        return exc.code, exc.read() or b""
+        return exc.code, b""
 
 
 def parse_ipinfo(answer):
@@ -47,7 +47,7 @@ def parse_ipinfo(answer):
         record["city"] = answer["city"]
     org = answer.get("org")
     if org:
-        first, _, rest = org.partition(" ")
+        first, _space, rest = org.partition(" ")
         if first.upper().startswith("AS") and first[2:].isdigit():
             record["asn"] = int(first[2:])
             record["as_organization"] = rest or UNKNOWN
@@ -67,7 +67,7 @@ class IpinfoEnricher(object):
             raise ValueError("an ipinfo token is required for online enrichment")
         self.token = token
         self.cache_path = cache_path
-        self.fetch = fetch or urllib_fetch
+        self.fetch = fetch or default_fetch
         self.max_requests = max_requests
         self.min_interval = 1.0 / requests_per_second if requests_per_second and requests_per_second > 0 else 0.0
         self.cache_seconds = cache_days * 86400
@@ -115,7 +115,7 @@ class IpinfoEnricher(object):
     def lookup(self, ip):
         """Return ipinfo's fields for ``ip`` as a partial record, or None."""
         try:
-            address = ipaddress.ip_address(str(ip).split("/")[0])
+            address = ipaddress.ip_address(str(ip).split("/", maxsplit=1)[0])
         except ValueError:
             return None
         if not address.is_global:

@@ -22,10 +22,10 @@ description:
   - Writes C(report.html) (self-contained, SVG bar charts of the top N countries, organisations, cities,
     jails and hosts), C(report.json) and one CSV file per table (C(countries.csv), C(organisations.csv),
     C(cities.csv), C(jails.csv), C(hosts.csv), C(ips.csv)) into O(output_dir).
-  - An action plugin runs the work on the controller, inside the Python that runs C(ansible-playbook);
-    use it with C(run_once) and C(delegate_to: localhost).
+  - "An action plugin runs the work on the controller, inside the Python that runs C(ansible-playbook);
+    use it with C(run_once: true) and C(delegate_to: localhost)."
 author:
-  - fortress.nginx developers
+  - fortress.nginx developers (@fortress-nginx)
 requirements:
   - maxminddb (Python library, on the controller) when O(city_db) or O(asn_db) is set
 options:
@@ -102,7 +102,7 @@ options:
     default: 30
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.files
+  - ansible.builtin.action_common_attributes.flow
 attributes:
   action:
     support: full
@@ -117,10 +117,6 @@ attributes:
     support: none
   platform:
     platforms: posix
-  safe_file_operations:
-    support: full
-  vault:
-    support: none
 seealso:
   - module: fortress.nginx.fail2ban_status
 notes:
