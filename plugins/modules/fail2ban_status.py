@@ -298,6 +298,7 @@ def main():
     )
     params = module.params
     client_path = module.get_bin_path("fail2ban-client", opt_dirs=["/usr/local/bin", "/usr/bin"])
+    error = None
     try:
         method = choose_method(params["method"], fail2ban_importable(), client_path)
         if method == "socket":
@@ -307,7 +308,10 @@ def main():
                 module.run_command, client_path, params["socket"],
                 params["jails"], params["with_ban_times"])
     except Fail2banError as exc:
-        module.fail_json(msg=exc.message, reason=exc.reason, interpreter=sys.executable)
+        error = exc
+    if error is not None:
+        # Outside the except block: these are expected failures, reported without a traceback.
+        module.fail_json(msg=error.message, reason=error.reason, interpreter=sys.executable)
     module.exit_json(changed=False, **report)
 
 

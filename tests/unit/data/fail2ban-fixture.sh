@@ -10,6 +10,11 @@
 # Every action is a no-op so the container's firewall is never touched.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+# apt needs a booted system (apt-key fails while systemd is still mounting /tmp).
+for _ in $(seq 150); do
+  case "$(systemctl is-system-running 2>/dev/null)" in running | degraded) break ;; esac
+  sleep 0.2
+done
 if ! command -v fail2ban-client >/dev/null; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends fail2ban python3-systemd >/dev/null

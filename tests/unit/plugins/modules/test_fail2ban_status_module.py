@@ -85,6 +85,7 @@ def test_unknown_jail_fails_without_traceback(fake_client, capsys):
     assert result["reason"] == "unknown_jail"
     assert "nginx-4xx" in result["msg"] and "sshd" in result["msg"]
     assert "Traceback" not in json.dumps(result)
+    assert "exception" not in result
 
 
 @pytest.mark.skipif(fail2ban_status.fail2ban_importable(), reason="this interpreter can import fail2ban")

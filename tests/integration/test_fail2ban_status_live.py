@@ -1,0 +1,143 @@
+# Copyright (c) fortress.nginx developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""fortress.nginx.fail2ban_status against a LIVE fail2ban in a Debian container, through `ansible`
+(ad-hoc, community.docker.docker connection): the socket and the CLI paths return identical
+results, and each failure says what it is.
+
+Needs Docker and the local images (scripts/ensure-images.sh). Releases: $FORTRESS_F2B_LIVE_RELEASES
+(default "bookworm bullseye trixie"). Run from the repository root with the project environment:
+    source scripts/env.sh && python -m pytest -q tests/integration/test_fail2ban_status_live.py
+"""
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+FIXTURE = os.path.join(ROOT, "tests", "unit", "data", "fail2ban-fixture.sh")
+RELEASES = os.environ.get("FORTRESS_F2B_LIVE_RELEASES", "bookworm bullseye trixie").split()
+EXPECTED_VERSION = {"bullseye": "0.11.2", "bookworm": "1.0.2", "trixie": "1.1.0"}
+PREFIX = "fortress-h3-live-"
+
+pytestmark = pytest.mark.skipif(shutil.which("docker") is None, reason="docker is not installed")
+
+
+def image_for(release):
+    return os.environ.get("FORTRESS_IMAGE_%s" % release.upper(), "fortress-nginx/debian:%s" % release)
+
+
+def docker(*args, **kwargs):
+    return subprocess.run(["docker"] + list(args), check=True, capture_output=True, text=True, **kwargs)
+
+
+@pytest.fixture(scope="module", params=RELEASES)
+def container(request):
+    release = request.param
+    image = image_for(release)
+    if subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode != 0:
+        pytest.skip("image %s is missing: run scripts/ensure-images.sh %s" % (image, release))
+    name = PREFIX + release
+    subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+    docker("run", "-d", "--name", name, "--cap-add", "NET_ADMIN", "--cap-add", "SYS_ADMIN", "--cap-add", "NET_RAW",
+           "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined", "--cgroupns=host",
+           "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
+           image, "/lib/systemd/systemd")
+    try:
+        with open(FIXTURE) as script:
+            docker("exec", "-i", name, "bash", stdin=script)
+        yield release, name
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+
+
+def run_module(name, args, user=None):
+    """Run the module once with `ansible`; return its result as a dict."""
+    command = ["ansible", "all", "-i", "%s," % name, "-c", "community.docker.docker",
+               "-e", "ansible_python_interpreter=/usr/bin/python3",
+               "-m", "fortress.nginx.fail2ban_status", "-a", json.dumps(args)]
+    if user:
+        # A user without a home needs a temporary directory it can write to.
+        command += ["-u", user, "-e", "ansible_remote_tmp=/tmp/.ansible-%s" % user]
+    env = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+               ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+    try:
+        output = json.loads(proc.stdout)
+    except ValueError:
+        raise AssertionError("ansible printed no JSON (rc=%s):\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr))
+    result = output["plays"][0]["tasks"][0]["hosts"][name]
+    for key in ("invocation", "_ansible_no_log", "_ansible_verbose_always", "warnings", "deprecations"):
+        result.pop(key, None)
+    return result
+
+
+def comparable(result):
+    result = dict(result)
+    result.pop("method")
+    return result
+
+
+@pytest.mark.parametrize("with_ban_times", [False, True])
+def test_socket_and_cli_return_identical_results(container, with_ban_times):
+    release, name = container
+    by_socket = run_module(name, {"method": "socket", "with_ban_times": with_ban_times})
+    by_cli = run_module(name, {"method": "cli", "with_ban_times": with_ban_times})
+    assert not by_socket.get("failed"), by_socket
+    assert not by_cli.get("failed"), by_cli
+    assert by_socket["method"] == "socket" and by_cli["method"] == "cli"
+    assert comparable(by_socket) == comparable(by_cli)
+    assert by_socket["changed"] is False
+    assert by_socket["fail2ban_version"] == EXPECTED_VERSION[release]
+    assert by_socket["jail_names"] == ["nginx-http-auth", "nginx-limit-req", "shop.example-com", "sshd", "web.admin-v2"]
+    assert {"ip": "192.0.2.10", "jails": ["nginx-http-auth", "shop.example-com"]} in by_socket["banned_ips"]
+    assert by_socket["totals"]["unique_banned_ips"] == 6
+    if with_ban_times:
+        assert [ban["bantime"] for ban in by_socket["jails"]["web.admin-v2"]["bans"]] == [-1, -1]
+
+
+def test_auto_uses_the_socket_and_check_mode_reads_the_same(container):
+    release, name = container
+    auto = run_module(name, {"jails": ["sshd"]})
+    checked = run_module(name, {"jails": ["sshd"], "_ansible_check_mode": True})
+    assert auto["method"] == "socket"
+    assert auto["jail_names"] == ["sshd"]
+    assert auto["jails"]["sshd"]["actions"]["banned_ips"] == ["192.0.2.99"]
+    checked.pop("_ansible_check_mode", None)
+    assert checked == auto
+
+
+def test_unknown_jail_is_named(container):
+    release, name = container
+    for method in ("socket", "cli"):
+        result = run_module(name, {"method": method, "jails": ["nginx-4xx"]})
+        assert result["failed"] is True
+        assert result["reason"] == "unknown_jail"
+        assert "nginx-4xx" in result["msg"]
+        assert "exception" not in result
+
+
+def test_non_root_is_told_to_become(container):
+    release, name = container
+    for method in ("socket", "cli"):
+        result = run_module(name, {"method": method}, user="nobody")
+        assert result["failed"] is True, result
+        assert result["reason"] == "permission_denied"
+        assert "become" in result["msg"]
+
+
+def test_stopped_server_is_reported(container):
+    release, name = container
+    docker("exec", name, "systemctl", "stop", "fail2ban")
+    try:
+        for method in ("socket", "cli"):
+            result = run_module(name, {"method": method})
+            assert result["failed"] is True, result
+            assert result["reason"] == "not_running"
+            assert "systemctl start fail2ban" in result["msg"]
+    finally:
+        # Leave the container as the other tests expect it, whatever their order.
+        with open(FIXTURE) as script:
+            docker("exec", "-i", name, "bash", stdin=script)
