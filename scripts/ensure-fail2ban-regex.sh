@@ -1,57 +1,101 @@
 #!/usr/bin/env bash
 # Makes fail2ban-regex available to the filter tests and the benchmark WITHOUT installing or
-# starting a fail2ban service: the host release's fail2ban .deb is downloaded with apt-get and
-# unpacked under .build/fail2ban/<version>/ (cached; idempotent). Prints the wrapper's path.
-#   .build/fail2ban/bin/fail2ban-regex   wrapper (runs the unpacked copy with the host's python3)
-#   .build/fail2ban/etc                  the package's pristine /etc/fail2ban (filter.d, ...)
-# Override the package file with FORTRESS_FAIL2BAN_DEB=/path/to/fail2ban_X_all.deb.
+# starting a fail2ban service: a fail2ban .deb is downloaded with apt-get and unpacked under
+# .build/fail2ban/<package version>/ (cached; idempotent). Prints the wrapper's path and version.
+#
+#   ensure-fail2ban-regex.sh            the host release's fail2ban, run by the host's python3:
+#                                       .build/fail2ban/bin/fail2ban-regex, .build/fail2ban/etc
+#   ensure-fail2ban-regex.sh RELEASE    (bullseye|bookworm|trixie) that Debian release's fail2ban,
+#                                       fetched and run in the local image $FORTRESS_IMAGE_<RELEASE>
+#                                       (its python3; no network inside):
+#                                       .build/fail2ban/RELEASE/bin/fail2ban-regex, .../RELEASE/etc
+# The tests use another release with FORTRESS_FAIL2BAN_RELEASE=RELEASE (see tests/filters/).
+# FORTRESS_FAIL2BAN_DEB=/path/to/fail2ban_X_all.deb overrides the host package.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/env.sh"
 
+release="${1:-}"
 base="$FORTRESS_ROOT/.build/fail2ban"
 mkdir -p "$base/debs"
 
-deb="${FORTRESS_FAIL2BAN_DEB:-}"
-if [ -z "$deb" ]; then
-  # The candidate version apt would install on this host (no service is installed).
-  version=$(apt-cache policy fail2ban 2>/dev/null | awk '/Candidate:/ {print $2}')
-  if [ -z "$version" ] || [ "$version" = "(none)" ]; then
-    need_root
-    log "apt-get update (fail2ban not in the package index yet)"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    version=$(apt-cache policy fail2ban | awk '/Candidate:/ {print $2}')
+unpack() { # deb -> prints the unpacked root
+  local deb="$1" pkgver root
+  pkgver=$(dpkg-deb -f "$deb" Version)
+  root="$base/$pkgver"
+  if [ ! -x "$root/usr/bin/fail2ban-regex" ]; then
+    log "unpacking $(basename "$deb") into $root"
+    rm -rf "$root.tmp" && mkdir -p "$root.tmp"
+    dpkg-deb -x "$deb" "$root.tmp"
+    rm -rf "$root" && mv "$root.tmp" "$root"
   fi
-  [ -n "$version" ] && [ "$version" != "(none)" ] || die "no fail2ban package available from apt"
-  deb=$(find "$base/debs" -maxdepth 1 -name "fail2ban_${version//:/%3a}_*.deb" | head -n 1)
+  printf '%s\n' "$root"
+}
+
+if [ -z "$release" ]; then
+  deb="${FORTRESS_FAIL2BAN_DEB:-}"
   if [ -z "$deb" ]; then
-    log "apt-get download fail2ban=$version"
-    # _apt cannot write into root-owned dirs; download in a world-writable temp dir, then move.
-    tmp=$(mktemp -d /tmp/fortress-f2b-deb.XXXXXX)
-    chmod 0777 "$tmp"
-    (cd "$tmp" && apt-get download -q "fail2ban=$version" >/dev/null 2>&1) || { rm -rf "$tmp"; die "apt-get download fail2ban=$version failed"; }
-    mv "$tmp"/fail2ban_*.deb "$base/debs/" && rm -rf "$tmp"
+    # The candidate version apt would install on this host (nothing gets installed).
+    version=$(apt-cache policy fail2ban 2>/dev/null | awk '/Candidate:/ {print $2}')
+    if [ -z "$version" ] || [ "$version" = "(none)" ]; then
+      need_root
+      log "apt-get update (fail2ban not in the package index yet)"
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq
+      version=$(apt-cache policy fail2ban | awk '/Candidate:/ {print $2}')
+    fi
+    [ -n "$version" ] && [ "$version" != "(none)" ] || die "no fail2ban package available from apt"
     deb=$(find "$base/debs" -maxdepth 1 -name "fail2ban_${version//:/%3a}_*.deb" | head -n 1)
+    if [ -z "$deb" ]; then
+      log "apt-get download fail2ban=$version"
+      # _apt cannot write into root-owned dirs: download in a world-writable temp dir, then move.
+      tmp=$(mktemp -d /tmp/fortress-f2b-deb.XXXXXX)
+      chmod 0777 "$tmp"
+      (cd "$tmp" && apt-get download -q "fail2ban=$version" >/dev/null 2>&1) || { rm -rf "$tmp"; die "apt-get download fail2ban=$version failed"; }
+      mv "$tmp"/fail2ban_*.deb "$base/debs/" && rm -rf "$tmp"
+      deb=$(find "$base/debs" -maxdepth 1 -name "fail2ban_${version//:/%3a}_*.deb" | head -n 1)
+    fi
   fi
-fi
-[ -f "$deb" ] || die "fail2ban package not found: $deb"
-
-pkgver=$(dpkg-deb -f "$deb" Version)
-root="$base/$pkgver"
-if [ ! -x "$root/usr/bin/fail2ban-regex" ]; then
-  log "unpacking $(basename "$deb") into $root"
-  rm -rf "$root.tmp" && mkdir -p "$root.tmp"
-  dpkg-deb -x "$deb" "$root.tmp"
-  rm -rf "$root" && mv "$root.tmp" "$root"
-fi
-
-mkdir -p "$base/bin"
-wrapper="$base/bin/fail2ban-regex"
-cat > "$wrapper.tmp" <<WRAP
+  [ -f "$deb" ] || die "fail2ban package not found: $deb"
+  root=$(unpack "$deb")
+  mkdir -p "$base/bin"
+  wrapper="$base/bin/fail2ban-regex"
+  cat > "$wrapper.tmp" <<WRAP
 #!/bin/sh
-# Generated by scripts/ensure-fail2ban-regex.sh: fail2ban $pkgver unpacked, not installed.
+# Generated by scripts/ensure-fail2ban-regex.sh: fail2ban $(basename "$root") unpacked, not installed.
 PYTHONPATH="$root/usr/lib/python3/dist-packages\${PYTHONPATH:+:\$PYTHONPATH}" exec /usr/bin/python3 "$root/usr/bin/fail2ban-regex" "\$@"
 WRAP
-chmod 0755 "$wrapper.tmp" && mv "$wrapper.tmp" "$wrapper"
-ln -sfn "$root/etc/fail2ban" "$base/etc"
+  etc="$base/etc"
+else
+  case "$release" in bullseye|bookworm|trixie) ;; *) die "unknown release '$release' (bullseye|bookworm|trixie)" ;; esac
+  var="FORTRESS_IMAGE_${release^^}"
+  image="${!var}"
+  docker image inspect "$image" >/dev/null 2>&1 || bash "$FORTRESS_ROOT/scripts/ensure-images.sh" "$release"
+  marker="$base/debs/$release.deb"
+  if [ ! -f "$marker" ]; then
+    log "apt-get download fail2ban in $image"
+    tmp=$(mktemp -d /tmp/fortress-f2b-deb.XXXXXX)
+    chmod 0777 "$tmp"
+    docker run --rm -v "$tmp:/out" "$image" sh -c \
+      'apt-get update -qq >/dev/null 2>&1 && cd /out && apt-get download -q fail2ban >/dev/null 2>&1' ||
+      { rm -rf "$tmp"; die "could not download fail2ban for $release"; }
+    deb=$(find "$tmp" -name 'fail2ban_*.deb' | head -n 1)
+    mv "$deb" "$base/debs/" && rm -rf "$tmp"
+    ln -sfn "$(basename "$deb")" "$marker"
+  fi
+  root=$(unpack "$(readlink -f "$marker")")
+  mkdir -p "$base/$release/bin"
+  wrapper="$base/$release/bin/fail2ban-regex"
+  # Runs in the release's image with its python3; the checkout (read-only) and /tmp (test files)
+  # are mounted at the same paths.
+  cat > "$wrapper.tmp" <<WRAP
+#!/bin/sh
+# Generated by scripts/ensure-fail2ban-regex.sh: fail2ban $(basename "$root") of $release, run in $image.
+exec docker run --rm -i --network none -v "$FORTRESS_ROOT:$FORTRESS_ROOT:ro" -v /tmp:/tmp \\
+  -e PYTHONPATH="$root/usr/lib/python3/dist-packages" "$image" \\
+  python3 "$root/usr/bin/fail2ban-regex" "\$@"
+WRAP
+  etc="$base/$release/etc"
+fi
 
-printf 'fail2ban-regex %s: %s (config %s)\n' "$("$wrapper" -V)" "$wrapper" "$base/etc"
+chmod 0755 "$wrapper.tmp" && mv "$wrapper.tmp" "$wrapper"
+ln -sfn "$root/etc/fail2ban" "$etc"
+printf 'fail2ban-regex %s: %s (config %s)\n' "$("$wrapper" -V)" "$wrapper" "$etc"

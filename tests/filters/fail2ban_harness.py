@@ -21,8 +21,11 @@ ROOT = Path(__file__).resolve().parents[2]
 ROLE = ROOT / "roles" / "fail2ban_nginx"
 FILTERS_YML = ROLE / "defaults" / "main" / "filters.yml"
 TEMPLATE = ROLE / "templates" / "filter.conf.j2"
-FAIL2BAN_REGEX = Path(os.environ.get("FORTRESS_FAIL2BAN_REGEX", ROOT / ".build" / "fail2ban" / "bin" / "fail2ban-regex"))
-FAIL2BAN_ETC = Path(os.environ.get("FORTRESS_FAIL2BAN_ETC", ROOT / ".build" / "fail2ban" / "etc"))
+# FORTRESS_FAIL2BAN_RELEASE=bullseye|trixie: that Debian release's fail2ban, run in its local image
+# (prepare it with `bash scripts/ensure-fail2ban-regex.sh bullseye`); default: the host's.
+_F2B_DIR = ROOT / ".build" / "fail2ban" / os.environ.get("FORTRESS_FAIL2BAN_RELEASE", "")
+FAIL2BAN_REGEX = Path(os.environ.get("FORTRESS_FAIL2BAN_REGEX", _F2B_DIR / "bin" / "fail2ban-regex"))
+FAIL2BAN_ETC = Path(os.environ.get("FORTRESS_FAIL2BAN_ETC", _F2B_DIR / "etc"))
 # One output row per match: the banned address, the epoch time, and the original line.
 OUT_FORMAT = "<ip>\t<time>\t<msg>"
 
