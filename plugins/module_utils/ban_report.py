@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import csv
 import datetime
+import filecmp
 import io
-import ipaddress
 import json
 import os
 import tempfile
 
-from ansible_collections.fortress.nginx.plugins.module_utils.geo import UNKNOWN, empty_location
+from ansible_collections.fortress.nginx.plugins.module_utils.geo import UNKNOWN, empty_location, parse_address
 
 SCHEMA = "fortress.nginx.ban_report/1"
 TABLES = ("countries", "organisations", "cities", "jails", "hosts")
@@ -29,24 +29,6 @@ COUNTER_FIELDS = ("currently_failed", "total_failed", "currently_banned", "total
 
 class BanReportError(Exception):
     """Input that cannot make a report."""
-
-
-def _ip_sort_key(ip):
-    try:
-        address = ipaddress.ip_network(ip, strict=False) if "/" in ip else ipaddress.ip_address(ip)
-        if isinstance(address, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
-            return (address.version, int(address.network_address), address.prefixlen, ip)
-        return (address.version, int(address), 999, ip)
-    except ValueError:
-        # Not an address (a hostname or garbage from a custom action): keep it, sort it last.
-        return (9, 0, 0, ip)
-
-
-def _ip_version(ip):
-    try:
-        return ipaddress.ip_network(ip, strict=False).version
-    except ValueError:
-        return None
 
 
 def _int(value):
@@ -104,11 +86,16 @@ def merge_results(results):
         hosts[host] = host_row
         host_ips = set()
 
-        def add(ip, jail):
+        def add(ip, jail, host=host, host_ips=host_ips):
             entry = ips.get(ip)
             if entry is None:
-                entry = ips[ip] = {"banned_by": {}, "first_ban": None, "last_ban_end": None}
-            entry["banned_by"].setdefault(host, set()).add(jail)
+                ips[ip] = {"banned_by": {host: {jail}}, "first_ban": None, "last_ban_end": None}
+            else:
+                banned_by = entry["banned_by"]
+                if host in banned_by:
+                    banned_by[host].add(jail)
+                else:
+                    banned_by[host] = {jail}
             host_ips.add(ip)
 
         for name, jail in sorted((result.get("jails") or {}).items()):
@@ -206,37 +193,54 @@ def build_report(results, locator=None, enricher=None, top_n=20, generated_at=No
     bans = 0
     multi_host = 0
     versions = {4: 0, 6: 0}
-    for ip in sorted(merged["ips"], key=_ip_sort_key):
-        entry = merged["ips"][ip]
-        record = locator.lookup(ip) if locator is not None else empty_location()
-        if enricher is not None and (enrich_mode == "all" or UNKNOWN in (record["country_code"], record["organisation"])):
+    merged_ips = merged["ips"]
+    order = []
+    for ip in merged_ips:
+        parsed = parse_address(ip)
+        # Not an address (a hostname or garbage from a custom action): keep it, sort it last.
+        order.append(((parsed[0], parsed[1], parsed[2], ip) if parsed else (9, 0, 0, ip), parsed))
+    order.sort(key=lambda item: item[0])
+    needs_enrichment = enricher is not None
+    for (_sort_key, parsed) in order:
+        ip = _sort_key[3]
+        # pop: the merged entry is not needed once its row exists (memory with 100,000 IPs)
+        entry = merged_ips.pop(ip)
+        record = locator.lookup(ip, parsed) if locator is not None else empty_location()
+        if needs_enrichment and (enrich_mode == "all" or record["country_code"] == UNKNOWN or record["organisation"] == UNKNOWN):
             enricher.enrich(ip, record)
-        banned_by = dict((host, sorted(entry["banned_by"][host])) for host in sorted(entry["banned_by"]))
-        all_jails = sorted(set(jail for host_jails in banned_by.values() for jail in host_jails))
-        bans += sum(len(j) for j in banned_by.values())
+        hosts_jails = entry["banned_by"]
+        banned_by = {}
+        all_jails = set()
+        ip_bans = 0
+        for host in sorted(hosts_jails):
+            host_jails = hosts_jails[host]
+            banned_by[host] = sorted(host_jails)
+            all_jails.update(host_jails)
+            ip_bans += len(host_jails)
+        bans += ip_bans
         if len(banned_by) > 1:
             multi_host += 1
-        version = _ip_version(ip)
+        version = parsed[0] if parsed else None
         if version in versions:
             versions[version] += 1
         code = record["country_code"]
         countries[code] = countries.get(code, 0) + 1
-        if code != UNKNOWN:
+        if code != UNKNOWN and code not in country_labels:
             country_labels[code] = "%s (%s)" % (record["country"], code) if record["country"] != code else code
         org = record["organisation"]
         organisations[org] = organisations.get(org, 0) + 1
         city = record["city"]
         city_key = UNKNOWN if city == UNKNOWN else "%s, %s" % (city, code)
         cities[city_key] = cities.get(city_key, 0) + 1
-        if city != UNKNOWN:
+        if city != UNKNOWN and city_key not in city_labels:
             city_labels[city_key] = "%s (%s)" % (city, code) if code != UNKNOWN else city
         row = {
             "ip": ip,
             "version": version,
-            "hosts": sorted(banned_by),
-            "jails": all_jails,
+            "hosts": list(banned_by),
+            "jails": sorted(all_jails),
             "banned_by": banned_by,
-            "bans": sum(len(j) for j in banned_by.values()),
+            "bans": ip_bans,
             "country_code": code,
             "country": record["country"],
             "city": city,
@@ -328,63 +332,111 @@ def _csv_cell(value):
     return value
 
 
-def render_csv(rows, columns):
-    out = io.StringIO()
+def write_csv(out, rows, columns):
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow([_csv_cell(row.get(column)) for column in columns])
+
+
+def render_csv(rows, columns):
+    out = io.StringIO()
+    write_csv(out, rows, columns)
     return out.getvalue()
 
 
+def write_json(out, report):
+    """report.json: indented, except the IP list, which has one compact object a line (fast, greppable)."""
+    head = dict((key, value) for key, value in report.items() if key != "ips")
+    text = json.dumps(head, indent=1, ensure_ascii=False)
+    out.write(text[:-2])  # without the closing "\n}"
+    ips = report.get("ips") or []
+    if not ips:
+        out.write(',\n "ips": []\n}\n')
+        return
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    out.write(',\n "ips": [\n  ')
+    out.write(encode(ips[0]))
+    for row in ips[1:]:
+        out.write(",\n  ")
+        out.write(encode(row))
+    out.write("\n ]\n}\n")
+
+
 def render_json(report):
-    return json.dumps(report, indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+    out = io.StringIO()
+    write_json(out, report)
+    return out.getvalue()
 
 
-def report_files(report, html_renderer=None, formats=("html", "json", "csv")):
-    """Return {file name: text} for the requested formats."""
-    files = {}
+def _html_writer(out, report):
+    from ansible_collections.fortress.nginx.plugins.module_utils.ban_report_html import render_html  # pylint: disable=import-outside-toplevel
+    out.write(render_html(report))
+
+
+def report_writers(report, formats=("html", "json", "csv")):
+    """[(file name, function(out))] for the requested formats; each function writes one file's text."""
+    writers = []
     if "json" in formats:
-        files["report.json"] = render_json(report)
+        writers.append(("report.json", lambda out: write_json(out, report)))
     if "csv" in formats:
         for table in TABLES:
-            files["%s.csv" % table] = render_csv(report["tables"][table], CSV_COLUMNS[table])
-        files["ips.csv"] = render_csv(report["ips"], CSV_COLUMNS["ips"])
+            writers.append(("%s.csv" % table, lambda out, table=table: write_csv(out, report["tables"][table], CSV_COLUMNS[table])))
+        writers.append(("ips.csv", lambda out: write_csv(out, report["ips"], CSV_COLUMNS["ips"])))
     if "html" in formats:
-        if html_renderer is None:
-            from ansible_collections.fortress.nginx.plugins.module_utils.ban_report_html import render_html  # pylint: disable=import-outside-toplevel
-            html_renderer = render_html
-        files["report.html"] = html_renderer(report)
+        writers.append(("report.html", lambda out: _html_writer(out, report)))
+    return writers
+
+
+def report_files(report, formats=("html", "json", "csv")):
+    """{file name: text} for the requested formats (in memory; write_report streams to disk)."""
+    files = {}
+    for name, writer in report_writers(report, formats):
+        out = io.StringIO()
+        writer(out)
+        files[name] = out.getvalue()
     return files
 
 
+def _same_content(path_a, path_b):
+    try:
+        return filecmp.cmp(path_a, path_b, shallow=False)
+    except OSError:
+        return False
+
+
 def write_files(files, output_dir, check_mode=False):
-    """Write {name: text} into ``output_dir`` atomically; return the names whose content changed."""
+    """Write files into ``output_dir`` atomically; return the names whose content changed.
+
+    ``files`` maps a name to its text or to a function(out) that writes the text (streamed, so a
+    45 MB report.json is never held twice in memory). Each file is written to a temporary file
+    first and replaces the old one only when its content differs. In check mode nothing in
+    ``output_dir`` is touched.
+    """
     changed = []
+    if not check_mode and not os.path.isdir(output_dir):
+        os.makedirs(output_dir)
+    # The temporary file sits beside its target so that os.replace is atomic.
+    scratch = tempfile.gettempdir() if check_mode else output_dir
     for name in sorted(files):
+        content = files[name]
         path = os.path.join(output_dir, name)
-        data = files[name].encode("utf-8")
+        handle, tmp = tempfile.mkstemp(dir=scratch, prefix=".%s." % name)
         try:
-            with open(path, "rb") as handle:
-                if handle.read() == data:
-                    continue
-        except (IOError, OSError):
-            pass
-        changed.append(name)
-        if check_mode:
-            continue
-        if not os.path.isdir(output_dir):
-            os.makedirs(output_dir)
-        handle, tmp = tempfile.mkstemp(dir=output_dir, prefix=".%s." % name)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+                if callable(content):
+                    content(out)
+                else:
+                    out.write(content)
+            if os.path.exists(path) and _same_content(tmp, path):
+                continue
+            changed.append(name)
+            if not check_mode:
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, path)
+        finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-            raise
     return changed
 
 
@@ -446,7 +498,7 @@ def run_ban_report(params, check_mode=False, fetch=None, generated_at=None):
                               enrich_mode=params.get("ipinfo_mode", "unknown"))
     finally:
         locator.close()
-    files = report_files(report, formats=params.get("formats") or ("html", "json", "csv"))
+    files = dict(report_writers(report, formats=params.get("formats") or ("html", "json", "csv")))
     changed_files = write_files(files, output_dir, check_mode=check_mode)
     top_n = report["top_n"]
     return {

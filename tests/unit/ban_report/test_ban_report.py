@@ -157,7 +157,10 @@ def test_empty_fleet_makes_an_empty_report():
     report = build_report({}, generated_at=GENERATED)
     assert report["totals"]["unique_banned_ips"] == 0
     assert report["ips"] == []
-    assert "No banned IPs" in report_files(report, formats=("html",))["report.html"]
+    files = report_files(report)
+    assert "No banned IPs" in files["report.html"]
+    assert json.loads(files["report.json"]) == report
+    assert files["ips.csv"] == ",".join(CSV_COLUMNS["ips"]) + "\n"
 
 
 def test_csv_files_have_one_row_per_table_row(locator):
@@ -191,6 +194,13 @@ def test_write_files_reports_changes_and_honours_check_mode(tmp_path):
     assert write_files({"a.txt": "three"}, str(out)) == ["a.txt"]
     assert (out / "a.txt").read_text() == "three"
     assert sorted(os.listdir(str(out))) == ["a.txt", "b.txt"]  # no temporary files left
+
+
+def test_write_files_streams_from_writer_functions(tmp_path):
+    out = tmp_path / "out"
+    assert write_files({"big.txt": lambda handle: [handle.write("line %d\n" % i) for i in range(1000)]}, str(out)) == ["big.txt"]
+    assert (out / "big.txt").read_text().count("\n") == 1000
+    assert write_files({"big.txt": "".join("line %d\n" % i for i in range(1000))}, str(out)) == []
 
 
 def params(tmp_path, **extra):
