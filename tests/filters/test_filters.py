@@ -226,3 +226,59 @@ def test_template_minimal_filter_has_no_empty_sections():
     text = h.render_filter({"name": "minimal", "failregex": ["^x <ADDR>$"]})
     assert "[INCLUDES]" not in text and "[Init]" not in text
     assert text.endswith("failregex = ^x <ADDR>$\nignoreregex =\n")
+
+
+def test_documented_overrides(tmp_path):
+    """docs/filters.md's override example, merged the way the role merges (lists_mergeby by name,
+    recursive), renders to filters that behave as the docs say."""
+    import json
+    import re
+    import subprocess
+    import sys
+
+    import yaml
+
+    doc = (h.ROOT / "docs" / "filters.md").read_text(encoding="utf-8")
+    example = re.search(r"### Adding or overriding a filter.*?```yaml\n(.*?)```", doc, re.S).group(1)
+    user = tmp_path / "user.yml"
+    user.write_text(example, encoding="utf-8")
+    assert yaml.safe_load(example)["fail2ban_nginx_filters"]
+    merged_json = tmp_path / "merged.json"
+    expr = "{{ fail2ban_nginx_filters_default | community.general.lists_mergeby(fail2ban_nginx_filters, 'name', recursive=true) | to_json }}"
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("ansible")), "localhost", "-i", "localhost,", "-c", "local",
+         "-e", f"ansible_python_interpreter={sys.executable}", "-e", f"@{h.FILTERS_YML}", "-e", f"@{user}",
+         "-m", "ansible.builtin.copy", "-a", f"content={expr} dest={merged_json}"],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    merged = {f["name"]: f for f in json.loads(merged_json.read_text(encoding="utf-8"))}
+    assert merged["fortress-ufw"]["state"] == "absent"
+    present = [f for f in merged.values() if f.get("state", "present") == "present"]
+    config = h.make_config_dir(tmp_path / "etc", present)
+
+    def banned(name, *lines):
+        log = tmp_path / f"{name}.log"
+        log.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        return [m.host for m in h.run_regex(config, log, name)]
+
+    # 401 now counts; assets are still judged on the path (the rest of our definition survived).
+    assert banned(
+        "fortress-nginx-4xx",
+        '192.0.2.1 - - [26/Nov/2026:10:00:00 +0000] "GET /admin/ HTTP/1.1" 401 179 "-" "-"',
+        '192.0.2.2 - - [26/Nov/2026:10:00:01 +0000] "GET /logo.png HTTP/1.1" 404 153 "-" "-"',
+        '192.0.2.3 - - [26/Nov/2026:10:00:02 +0000] "GET / HTTP/1.1" 200 612 "-" "-"',
+    ) == ["192.0.2.1"]
+    assert banned(
+        "fortress-nginx-limit-req",
+        '2026/11/26 10:00:00 [error] 1#1: *1 limiting requests, excess: 3.000 by zone "login", client: 192.0.2.4, server: x, request: "POST /login HTTP/1.1", host: "x"',
+        '2026/11/26 10:00:01 [error] 1#1: *2 limiting requests, excess: 3.000 by zone "req_per_ip", client: 192.0.2.5, server: x, request: "GET / HTTP/1.1", host: "x"',
+    ) == ["192.0.2.4"]
+    assert banned(
+        "fortress-nginx-botsearch",
+        '192.0.2.6 - - [26/Nov/2026:10:00:00 +0000] "GET /old-admin/ HTTP/1.1" 404 153 "-" "-"',
+        '192.0.2.7 - - [26/Nov/2026:10:00:01 +0000] "GET /phpmyadmin/ HTTP/1.1" 404 153 "-" "-"',
+    ) == ["192.0.2.6"]
+    myapp = merged["myapp-auth"]
+    lines = [m["line"] for m in myapp["samples"]["match"]] + myapp["samples"]["nomatch"]
+    assert banned("myapp-auth", *lines) == [m["host"] for m in myapp["samples"]["match"]]
