@@ -64,13 +64,13 @@ class Match:
     line: str
 
 
-def run_regex(config_dir: Path, log: Path, filter_name: str, *extra: str) -> list[Match]:
+def run_regex(config_dir: Path, log: Path, filter_name: str, *extra: str, timeout: float | None = None) -> list[Match]:
     """Every (host, time, line) that the filter reports for log, via fail2ban-regex --out."""
     cmd = [
         str(FAIL2BAN_REGEX), "-c", str(config_dir), "--timezone", "UTC", "-r",
         "--out", OUT_FORMAT, *extra, str(log), filter_name,
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="surrogateescape")
+    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="surrogateescape", timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     matches = []

@@ -282,3 +282,31 @@ def test_documented_overrides(tmp_path):
     myapp = merged["myapp-auth"]
     lines = [m["line"] for m in myapp["samples"]["match"]] + myapp["samples"]["nomatch"]
     assert banned("myapp-auth", *lines) == [m["host"] for m in myapp["samples"]["match"]]
+
+
+def _adversarial_lines(n=4000):
+    """Long lines built to make a backtracking regex explode, in every filter's log format."""
+    return [
+        "1.2.3.4 - " + "[" * n + ' "GET /x HTTP/1.1" 404 1 "-" "-"',
+        "1.2.3.4 - " + "a [26/Nov/2026:10:00:00 +0000] " * 300 + '"GET /x HTTP/1.1" 404 1 "-" "-"',
+        '1.2.3.4 - - [26/Nov/2026:10:00:00 +0000] "GET /' + "a/" * n + ' HTTP/1.1" 404 1 "-" "-"',
+        '1.2.3.4 - - [26/Nov/2026:10:00:00 +0000] "GET ' + "/" * n + "x.png" + "/" * n + ' HTTP/1.1" 404 1 "-" "-"',
+        '1.2.3.4 - - [26/Nov/2026:10:00:00 +0000] "GET /' + "." * n + ' HTTP/1.1" 404 1 "-" "' + " " * n + '"',
+        '2026/11/26 10:00:00 [error] 1#1: *1 user "' + " " * n + '": password mismatch' * 50 + ", client: 1.2.3.4, server: x",
+        '2026/11/26 10:00:00 [error] 1#1: *1 open() "' + '"' * n + '" failed (2: No such file or directory), client: 1.2.3.4, '
+        'server: x, request: "GET /' + "a/" * n + '.env HTTP/1.1"' + " x" * n,
+        "2026/11/26 10:00:00 [crit] 1#1: *1 SSL_do_handshake() failed (SSL: " + ")" * n + " while SSL" * 100
+        + ") while SSL handshaking, client: 1.2.3.4, server: x",
+        "a" * 20 + " " + "b " * n + "2026/11/26 10:00:00 [error] x",
+        "2026-11-26T10:00:00+00:00 web1 kernel: [UFW BLOCK] IN=eth0 OUT= SRC=1.2.3.4 DST=5.6.7.8 " + "A=1 B " * n
+        + "PROTO=TCP SPT=1 DPT=2 " + "C=1 " * n + "RES=0x00 ACK URGP=0",
+    ]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_adversarial_lines(config_dir, tmp_path, name):
+    """No catastrophic backtracking and no stray host on pathological lines. The timeout only
+    detects a hang (these lines take fail2ban-regex well under a second); speed is bench/'s job."""
+    log = tmp_path / "adversarial.log"
+    log.write_text("".join(line + "\n" for line in _adversarial_lines()), encoding="utf-8")
+    assert {m.host for m in h.run_regex(config_dir, log, name, timeout=300)} <= {"1.2.3.4"}
