@@ -122,6 +122,24 @@ def matched_lines(config_dir: Path, log: Path, name: str) -> collections.Counter
     return collections.Counter(proc.stdout.splitlines())
 
 
+def article_4xx_misses(missed: collections.Counter) -> str:
+    """Why the article's nginx-4xx misses probes: its method list, or its ignoreregex firing on
+    text outside the request path (query string, referrer, user agent)."""
+    method = ignored = other = 0
+    for line, count in missed.items():
+        request = line.split('"')[1]
+        parts = request.split(" ")
+        if not re.match(r"(GET|POST)", request):
+            method += count
+        elif re.search(r"robots.txt|favicon.ico|jpg|png", line) and not re.search(r"robots.txt|favicon.ico|jpg|png", parts[1].split("?")[0]):
+            ignored += count
+        else:
+            other += count
+    total = method + ignored + other
+    return (f"article-nginx-4xx misses {total:,} probes: {method:,} for their method or a non-HTTP request line, "
+            f"{ignored:,} because its ignoreregex found jpg/png/... outside the path (query, referrer, user agent), {other:,} other.")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, default=200_000, help="lines per generated log")
@@ -163,6 +181,7 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     only = {n for n in args.only.split(",") if n}
+    notes: list[str] = []
     for name, kind, job in RUNS:
         if only and name not in only:
             continue
@@ -173,7 +192,11 @@ def main() -> None:
             expected = collections.Counter(line for line, jobs in truth[kind] if job in jobs)
             hit = sum((matched & expected).values())
             row += f" {sum(expected.values()):>8,} {sum(expected.values()) - hit:>7,} {sum(matched.values()) - hit:>6,}"
+            if name == "article-nginx-4xx":
+                notes.append(article_4xx_misses(expected - matched))
         print(row, flush=True)
+    for note in notes:
+        print(note)
     print(f"\nlogs and config kept in {work}" if args.workdir else "")
 
 

@@ -310,3 +310,33 @@ def test_adversarial_lines(config_dir, tmp_path, name):
     log = tmp_path / "adversarial.log"
     log.write_text("".join(line + "\n" for line in _adversarial_lines()), encoding="utf-8")
     assert {m.host for m in h.run_regex(config_dir, log, name, timeout=300)} <= {"1.2.3.4"}
+
+
+def test_ansible_renders_the_template_like_the_tests(tmp_path):
+    """The role renders with ansible.builtin.template; these tests with plain jinja2. Both must
+    give the same bytes for every filter (e.g. no value of ours may look like Jinja to Ansible)."""
+    import subprocess
+    import sys
+
+    playbook = tmp_path / "render.yml"
+    playbook.write_text(
+        "- hosts: localhost\n"
+        "  gather_facts: false\n"
+        "  vars_files: [" + str(h.FILTERS_YML) + "]\n"
+        "  tasks:\n"
+        "    - ansible.builtin.template:\n"
+        f"        src: {h.TEMPLATE}\n"
+        f"        dest: '{tmp_path}/{{{{ fail2ban_nginx_filter.name }}}}.conf'\n"
+        "        mode: '0644'\n"
+        "      loop: '{{ fail2ban_nginx_filters_default }}'\n"
+        "      loop_control: {loop_var: fail2ban_nginx_filter, label: '{{ fail2ban_nginx_filter.name }}'}\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("ansible-playbook")), "-i", "localhost,", "-c", "local",
+         "-e", f"ansible_python_interpreter={sys.executable}", str(playbook)],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for f in FILTERS:
+        assert (tmp_path / f"{f['name']}.conf").read_text(encoding="utf-8") == h.render_filter(f), f["name"]
