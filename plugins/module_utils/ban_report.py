@@ -38,6 +38,11 @@ def _int(value):
         return 0
 
 
+def _short_message(message, limit=160):
+    first_line = str(message or "").strip().splitlines()[0] if str(message or "").strip() else ""
+    return first_line if len(first_line) <= limit else first_line[:limit - 3] + "..."
+
+
 def _usable_result(result):
     """Return (result, reason): the status result, or None and why a host has none."""
     if result is None:
@@ -45,9 +50,9 @@ def _usable_result(result):
     if not isinstance(result, dict):
         return None, "result is not a mapping"
     if result.get("unreachable"):
-        return None, "unreachable: %s" % result.get("msg", "")
+        return None, "unreachable: %s" % _short_message(result.get("msg"))
     if result.get("failed"):
-        return None, "fail2ban_status failed: %s" % result.get("msg", "")
+        return None, "fail2ban_status failed: %s" % _short_message(result.get("msg"))
     if result.get("skipped"):
         return None, "skipped"
     if not isinstance(result.get("jails"), dict) and not isinstance(result.get("banned_ips"), list):
@@ -131,10 +136,14 @@ def merge_results(results):
                 jail_row["banned_ips"].add(ip)
                 entry = ips[ip]
                 start, end = ban.get("start"), ban.get("end")
-                if start is not None and (entry["first_ban"] is None or start < entry["first_ban"]):
-                    entry["first_ban"] = start
-                if end is not None and (entry["last_ban_end"] is None or end > entry["last_ban_end"]):
-                    entry["last_ban_end"] = end
+                try:
+                    if start is not None and (entry["first_ban"] is None or start < entry["first_ban"]):
+                        entry["first_ban"] = start
+                    if end is not None and (entry["last_ban_end"] is None or end > entry["last_ban_end"]):
+                        entry["last_ban_end"] = end
+                except TypeError:
+                    # Hosts disagreeing on the time format: keep the first value seen rather than fail.
+                    pass
         # The top-level list repeats the jails' lists; it also covers a result without jail details.
         for item in result.get("banned_ips") or []:
             if isinstance(item, dict):

@@ -252,3 +252,17 @@ def test_run_refuses_a_file_as_output_dir(tmp_path):
 def test_run_needs_results_outside_the_action_plugin(tmp_path):
     with pytest.raises(BanReportError, match="results is required"):
         run_ban_report(params(tmp_path, results=None))
+
+
+def test_ban_times_in_different_formats_do_not_break_the_report():
+    a = status_result({"sshd": ["192.0.2.1"]}, bans={"sshd": [{"ip": "192.0.2.1", "start": "2026-11-26 11:56:15", "end": None}]})
+    b = status_result({"sshd": ["192.0.2.1"]}, bans={"sshd": [{"ip": "192.0.2.1", "start": 100, "end": 200}]})
+    row = build_report({"a": a, "b": b}, generated_at=GENERATED)["ips"][0]
+    assert (row["first_ban"], row["last_ban_end"]) == ("2026-11-26 11:56:15", 200)
+
+
+def test_long_failure_messages_are_shortened():
+    merged = merge_results({"x": {"unreachable": True, "msg": "Failed to connect\n" + "detail " * 100},
+                            "y": {"failed": True, "msg": "z" * 500}})
+    assert merged["hosts_missing"][0]["reason"] == "unreachable: Failed to connect"
+    assert len(merged["hosts_missing"][1]["reason"]) == len("fail2ban_status failed: ") + 160
