@@ -60,6 +60,23 @@ def _usable_result(result):
     return result, None
 
 
+def _note_ban_times(entry, start, end):
+    """Keep an IP's earliest ban start and latest ban end over all its hosts and jails."""
+    # Hosts disagreeing on the time format (TypeError): keep the value seen first rather than fail.
+    if start is not None:
+        try:
+            if entry["first_ban"] is None or start < entry["first_ban"]:
+                entry["first_ban"] = start
+        except TypeError:
+            pass
+    if end is not None:
+        try:
+            if entry["last_ban_end"] is None or end > entry["last_ban_end"]:
+                entry["last_ban_end"] = end
+        except TypeError:
+            pass
+
+
 def merge_results(results):
     """Merge per-host fail2ban_status results.
 
@@ -135,15 +152,7 @@ def merge_results(results):
                 add(ip, name)
                 jail_row["banned_ips"].add(ip)
                 entry = ips[ip]
-                start, end = ban.get("start"), ban.get("end")
-                try:
-                    if start is not None and (entry["first_ban"] is None or start < entry["first_ban"]):
-                        entry["first_ban"] = start
-                    if end is not None and (entry["last_ban_end"] is None or end > entry["last_ban_end"]):
-                        entry["last_ban_end"] = end
-                except TypeError:
-                    # Hosts disagreeing on the time format: keep the first value seen rather than fail.
-                    pass
+                _note_ban_times(entry, ban.get("start"), ban.get("end"))
         # The top-level list repeats the jails' lists; it also covers a result without jail details.
         for item in result.get("banned_ips") or []:
             if isinstance(item, dict):
