@@ -37,10 +37,10 @@ def docker(*args, **kwargs):
 def container(request):
     release = request.param
     image = image_for(release)
-    if subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode != 0:
+    if subprocess.run(["docker", "image", "inspect", image], capture_output=True, check=False).returncode != 0:
         pytest.skip("image %s is missing: run scripts/ensure-images.sh %s" % (image, release))
     name = PREFIX + release
-    subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+    subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
     docker("run", "-d", "--name", name, "--cap-add", "NET_ADMIN", "--cap-add", "SYS_ADMIN", "--cap-add", "NET_RAW",
            "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined", "--cgroupns=host",
            "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
@@ -50,7 +50,7 @@ def container(request):
             docker("exec", "-i", name, "bash", stdin=script)
         yield release, name
     finally:
-        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
 
 
 def run_module(name, args, user=None):
@@ -63,7 +63,7 @@ def run_module(name, args, user=None):
         command += ["-u", user, "-e", "ansible_remote_tmp=/tmp/.ansible-%s" % user]
     env = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
                ANSIBLE_NOCOLOR="1")
-    proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
     try:
         output = json.loads(proc.stdout)
     except ValueError:
@@ -116,7 +116,9 @@ def test_unknown_jail_is_named(container):
         assert result["failed"] is True
         assert result["reason"] == "unknown_jail"
         assert "nginx-4xx" in result["msg"]
-        assert "exception" not in result
+        # ansible 2.19's controller adds "exception: (traceback unavailable)" to any failure; the
+        # module must not have sent a real one.
+        assert "Traceback (most recent call last)" not in json.dumps(result)
 
 
 def test_non_root_is_told_to_become(container):
