@@ -60,6 +60,19 @@ def _usable_result(result):
     return result, None
 
 
+def _add_ban(ips, ip, host, jail):
+    """Record that ``host`` bans ``ip`` in ``jail``."""
+    entry = ips.get(ip)
+    if entry is None:
+        ips[ip] = {"banned_by": {host: {jail}}, "first_ban": None, "last_ban_end": None}
+    else:
+        banned_by = entry["banned_by"]
+        if host in banned_by:
+            banned_by[host].add(jail)
+        else:
+            banned_by[host] = {jail}
+
+
 def _note_ban_times(entry, start, end):
     """Keep an IP's earliest ban start and latest ban end over all its hosts and jails."""
     # Hosts disagreeing on the time format (TypeError): keep the value seen first rather than fail.
@@ -108,16 +121,8 @@ def merge_results(results):
         hosts[host] = host_row
         host_ips = set()
 
-        def add(ip, jail, host=host, host_ips=host_ips):
-            entry = ips.get(ip)
-            if entry is None:
-                ips[ip] = {"banned_by": {host: {jail}}, "first_ban": None, "last_ban_end": None}
-            else:
-                banned_by = entry["banned_by"]
-                if host in banned_by:
-                    banned_by[host].add(jail)
-                else:
-                    banned_by[host] = {jail}
+        def add(ip, jail):
+            _add_ban(ips, ip, host, jail)
             host_ips.add(ip)
 
         for name, jail in sorted((result.get("jails") or {}).items()):

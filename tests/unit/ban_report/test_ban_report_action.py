@@ -19,6 +19,7 @@ from .synthetic import status_result
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 
+
 def host_vars(jails):
     """A host whose fail2ban_status result (synthetic) has these {jail: [banned IPs]}."""
     return {"ansible_connection": "local", "fake_status": status_result(jails)}
