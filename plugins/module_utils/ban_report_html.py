@@ -66,6 +66,7 @@ td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; }
 td.mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
 footer { margin-top:28px; color:var(--muted); font-size:12px; }
 .empty { color:var(--muted); font-style:italic; padding:8px 0; }
+@media print { body { background:#fff; } section, .card { break-inside: avoid; } details > summary { display:none; } }
 """
 
 _ROW_HEIGHT = 26
