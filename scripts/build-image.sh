@@ -8,7 +8,9 @@ set -euo pipefail
 release="${1:?usage: build-image.sh <release> [image]}"
 image="${2:-fortress-nginx/debian:${release}}"
 
-if docker image inspect "$image" >/dev/null 2>&1; then
+# Bump when the recipe below changes: images built by an older recipe are rebuilt.
+RECIPE=2
+if [ "$(docker image inspect -f '{{ index .Config.Labels "fortress.recipe" }}' "$image" 2>/dev/null)" = "$RECIPE" ]; then
   log "image $image already built (docker rmi it to rebuild)"
   exit 0
 fi
@@ -25,8 +27,11 @@ rm -f "$rootfs.log"
 printf 'deb %s %s main\n' "$mirror" "$release" >"$rootfs/etc/apt/sources.list"
 : >"$rootfs/etc/machine-id"
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+# Ansible's apt cache_valid_time reads the lists directory's age: make the emptied index look stale
+# so the first apt task with cache_valid_time updates it.
+touch -d @0 "$rootfs/var/lib/apt/lists"
 log "docker import $image"
 tar -C "$rootfs" -c . | docker import \
-  -c 'CMD ["/lib/systemd/systemd"]' -c 'ENV container=docker' \
+  -c 'CMD ["/lib/systemd/systemd"]' -c 'ENV container=docker' -c "LABEL fortress.recipe=$RECIPE" \
   - "$image" >/dev/null
 log "built $image"
