@@ -7,7 +7,7 @@ set -uo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$FORTRESS_ROOT"
 
-FAST_STAGES=(lint sanity units filters build)
+FAST_STAGES=(lint sanity units filters browser build)
 SCENARIO_STAGES=()
 for cfg in molecule/*/molecule.yml; do
   [ -f "$cfg" ] || continue
@@ -31,6 +31,11 @@ stage_sanity() {
   rm -rf "$tree" && mkdir -p "$tree"
   # ansible-test needs the collection at a real ansible_collections/<ns>/<name> path, not a symlink.
   git ls-files -co --exclude-standard -z | rsync -a --from0 --files-from=- ./ "$tree/"
+  # ansible-test bootstraps pip in its venvs with a script it downloads from a host we cannot reach.
+  local pip_version cache
+  pip_version="$(python -c 'import re,ansible_test,os;p=os.path.join(os.path.dirname(ansible_test.__file__),"_internal","python_requirements.py");print(re.search(r"pip=.([0-9.]+).,",open(p).read()).group(1))')"
+  cache="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+  [ -s "$cache" ] || { mkdir -p "$(dirname "$cache")" && cp tests/sanity/get-pip-offline.py "$cache"; }
   (cd "$tree" && git init -q . && git add -A >/dev/null && \
     ansible-test sanity --venv --requirements --python "$(python -c 'import sys;print("%d.%d"%sys.version_info[:2])')" --color no)
 }
@@ -43,6 +48,19 @@ stage_units() {
 stage_filters() {
   [ -n "$(find tests/filters -name 'test_*.py' 2>/dev/null)" ] || { echo "no filter tests yet"; return 0; }
   bash scripts/ensure-fail2ban-regex.sh && python -m pytest -q tests/filters
+}
+
+stage_browser() {
+  # The ban report rendered in a real browser (Debian's chromium), screenshot checked.
+  [ -d tests/browser ] || { echo "no browser tests yet"; return 0; }
+  command -v chromium >/dev/null 2>&1 || apt_install chromium
+  python -m pytest -q tests/browser
+}
+
+stage_integration() {
+  # Tests that drive ansible-playbook against disposable containers (bad input, live fail2ban).
+  [ -n "$(find tests/integration -name 'test_*.py' 2>/dev/null)" ] || { echo "no integration tests yet"; return 0; }
+  bash scripts/ensure-images.sh bookworm bullseye trixie && python -m pytest -q tests/integration
 }
 
 stage_build() {
@@ -79,7 +97,7 @@ run_stage() {
 
 case "${1:-full}" in
   fast) STAGES=("${FAST_STAGES[@]}") ;;
-  full) STAGES=("${FAST_STAGES[@]}" "${SCENARIO_STAGES[@]}") ;;
+  full) STAGES=("${FAST_STAGES[@]}" integration "${SCENARIO_STAGES[@]}") ;;
   *) STAGES=("$@") ;;
 esac
 
