@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """fail2ban-regex throughput and accuracy of the role's filters (issue 6 §8). Prints a table.
 
 Generates a realistic nginx access log, nginx error log and UFW log (bench/generate_logs.py,
@@ -103,7 +102,7 @@ def timed(config_dir: Path, log: Path, name: str) -> tuple[float, float, int]:
     cmd = _cmd(config_dir, log, name, "--print-no-missed", "--print-no-ignored")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="surrogateescape")
+    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="surrogateescape", check=False)
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     found = re.search(r"^Lines: (\d+) lines, (\d+) ignored, (\d+) matched", proc.stdout, re.M)
@@ -116,7 +115,7 @@ def timed(config_dir: Path, log: Path, name: str) -> tuple[float, float, int]:
 def matched_lines(config_dir: Path, log: Path, name: str) -> collections.Counter:
     """The lines the filter reports (--out mode), to judge them against the ground truth."""
     cmd = _cmd(config_dir, log, name, "--out", "<msg>")
-    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="surrogateescape")
+    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="surrogateescape", check=False)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}")
     return collections.Counter(proc.stdout.splitlines())
@@ -160,16 +159,16 @@ def main() -> None:
     for kind, gen in (("access", generate_logs.access_log), ("error", generate_logs.error_log), ("ufw", generate_logs.ufw_log)):
         lines = gen(args.lines)
         logs[kind] = work / f"{kind}.log"
-        logs[kind].write_text("".join(line + "\n" for line, _ in lines), encoding="utf-8")
+        logs[kind].write_text("".join(line + "\n" for line, _jobs in lines), encoding="utf-8")
         truth[kind] = lines
 
-    version = subprocess.run([str(h.FAIL2BAN_REGEX), "-V"], capture_output=True, text=True).stdout.strip()
+    version = subprocess.run([str(h.FAIL2BAN_REGEX), "-V"], capture_output=True, text=True, check=True).stdout.strip()
     empty = work / "empty.log"
     empty.write_text("", encoding="utf-8")
-    _, startup, _ = timed(config, empty, "fortress-nginx-4xx")
+    startup = timed(config, empty, "fortress-nginx-4xx")[1]
     verbatim = config / "filter.d" / "article-nginx-sslerror-verbatim.conf"
     verbatim.write_text(ARTICLE_SSLERROR_VERBATIM, encoding="utf-8")
-    loads = subprocess.run(_cmd(config, empty, verbatim.stem), capture_output=True, text=True).returncode == 0
+    loads = subprocess.run(_cmd(config, empty, verbatim.stem), capture_output=True, text=True, check=False).returncode == 0
     print(f"fail2ban-regex {version}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; "
           f"{args.lines:,} lines per log, least CPU of {max(1, args.repeat)} run(s)")
     print("lines/s = lines / CPU seconds (user+sys) of the whole fail2ban-regex run, start-up included "
@@ -186,7 +185,7 @@ def main() -> None:
     for name, kind, job in RUNS:
         if only and name not in only:
             continue
-        elapsed, cpu, count = min((timed(config, logs[kind], name) for _ in range(max(1, args.repeat))), key=lambda t: t[1])
+        elapsed, cpu, count = min((timed(config, logs[kind], name) for _run in range(max(1, args.repeat))), key=lambda t: t[1])
         row = f"{name:<26} {kind:<7} {elapsed:>7.1f} {cpu:>6.1f} {args.lines / cpu:>9,.0f} {count:>8,}"
         if job:
             matched = matched_lines(config, logs[kind], name)

@@ -48,14 +48,14 @@ GARBAGE = ["", "\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03\\x9C\\x1
 def _ip(rng: random.Random) -> str:
     if rng.random() < 0.15:
         groups = [f"{rng.randrange(0x2001, 0x2a10):x}", f"{rng.randrange(0, 0xffff):x}"]
-        groups += [f"{rng.randrange(0, 0xffff):x}" for _ in range(rng.choice([1, 2, 4, 6]))]
+        groups += [f"{rng.randrange(0, 0xffff):x}" for _group in range(rng.choice([1, 2, 4, 6]))]
         return ":".join(groups[:2]) + "::" + ":".join(groups[2:]) if len(groups) < 8 else ":".join(groups)
     # Octets of every length, so addresses vary from 7 to 15 characters.
-    return ".".join(str(rng.choice([rng.randrange(1, 10), rng.randrange(10, 100), rng.randrange(100, 255)])) for _ in range(4))
+    return ".".join(str(rng.choice([rng.randrange(1, 10), rng.randrange(10, 100), rng.randrange(100, 255)])) for _octet in range(4))
 
 
 def _pool(rng: random.Random, n: int) -> list[str]:
-    return [_ip(rng) for _ in range(n)]
+    return [_ip(rng) for _index in range(n)]
 
 
 def access_log(n: int, seed: int = 6) -> list[tuple[str, frozenset]]:
@@ -139,7 +139,8 @@ def error_log(n: int, seed: int = 7) -> list[tuple[str, frozenset]]:
             level, jobs = "crit", frozenset({"sslerror"})
         elif r < 0.76:
             msg = rng.choice([
-                f"SSL_do_handshake() failed (SSL: error:0A000126:SSL routines::unexpected eof while reading) while SSL handshaking, client: {ip}, server: 0.0.0.0:443",
+                "SSL_do_handshake() failed (SSL: error:0A000126:SSL routines::unexpected eof while reading) while SSL handshaking, "
+                f"client: {ip}, server: 0.0.0.0:443",
                 f"peer closed connection in SSL handshake while SSL handshaking, client: {ip}, server: 0.0.0.0:443",
             ])
             level = "info"
@@ -152,8 +153,10 @@ def error_log(n: int, seed: int = 7) -> list[tuple[str, frozenset]]:
             level, jobs = "error", frozenset({"forbidden"})
         elif r < 0.97:
             msg = rng.choice([
-                f'connect() failed (111: Connection refused) while connecting to upstream, client: {ip}, {req.replace("{path}", "/api/")}, upstream: "http://127.0.0.1:3000/api/"',
-                f'upstream timed out (110: Connection timed out) while reading response header from upstream, client: {ip}, {req.replace("{path}", "/report")}, upstream: "http://127.0.0.1:3000/report"',
+                f"connect() failed (111: Connection refused) while connecting to upstream, client: {ip}, "
+                f'{req.replace("{path}", "/api/")}, upstream: "http://127.0.0.1:3000/api/"',
+                f"upstream timed out (110: Connection timed out) while reading response header from upstream, client: {ip}, "
+                f'{req.replace("{path}", "/report")}, upstream: "http://127.0.0.1:3000/report"',
             ])
             level = "error"
         else:
@@ -178,18 +181,23 @@ def ufw_log(n: int, seed: int = 8) -> list[tuple[str, frozenset]]:
         r = rng.random()
         jobs: frozenset = frozenset()
         if r < 0.60:
-            tail = f"PROTO=TCP SPT={rng.randrange(1024, 65535)} DPT={rng.choice([22, 23, 25, 445, 1433, 3306, 3389, 5900, 8080])} WINDOW=1024 RES=0x00 SYN URGP=0"
+            tail = (f"PROTO=TCP SPT={rng.randrange(1024, 65535)} DPT={rng.choice([22, 23, 25, 445, 1433, 3306, 3389, 5900, 8080])} "
+                    "WINDOW=1024 RES=0x00 SYN URGP=0")
             line, jobs = f"[UFW BLOCK] IN=eth0 OUT= {mac} SRC={src} DST={dst} {l3} {tail}", frozenset({"ufw"})
         elif r < 0.75:
             flags = rng.choice(["ACK RST", "ACK FIN", "ACK PSH", "RST"])
-            line = f"[UFW BLOCK] IN=eth0 OUT= {mac} SRC={src} DST={dst} {l3} PROTO=TCP SPT=443 DPT={rng.randrange(32768, 60999)} WINDOW=0 RES=0x00 {flags} URGP=0"
+            line = (f"[UFW BLOCK] IN=eth0 OUT= {mac} SRC={src} DST={dst} {l3} PROTO=TCP SPT=443 DPT={rng.randrange(32768, 60999)} "
+                    f"WINDOW=0 RES=0x00 {flags} URGP=0")
         elif r < 0.85:
-            line = f"[UFW BLOCK] IN=eth0 OUT= {mac} SRC={src} DST={dst} {l3} PROTO=UDP SPT={rng.choice([53, 123, 443])} DPT={rng.randrange(32768, 60999)} LEN=100"
+            line = (f"[UFW BLOCK] IN=eth0 OUT= {mac} SRC={src} DST={dst} {l3} PROTO=UDP SPT={rng.choice([53, 123, 443])} "
+                    f"DPT={rng.randrange(32768, 60999)} LEN=100")
         elif r < 0.90:
             line = f"[UFW BLOCK] IN= OUT=eth0 SRC={dst} DST={src} {l3} PROTO=TCP SPT={rng.randrange(32768, 60999)} DPT=25 WINDOW=64240 RES=0x00 SYN URGP=0"
         elif r < 0.95:
-            line = f"[UFW BLOCK] IN=eth0 OUT= MAC=01:00:5e:00:00:01:52:54:00:65:43:21:08:00 SRC=192.0.2.1 DST=224.0.0.1 LEN=36 TOS=0x00 PREC=0xC0 TTL=1 ID=0 DF PROTO=2"
+            line = ("[UFW BLOCK] IN=eth0 OUT= MAC=01:00:5e:00:00:01:52:54:00:65:43:21:08:00 SRC=192.0.2.1 DST=224.0.0.1 "
+                    "LEN=36 TOS=0x00 PREC=0xC0 TTL=1 ID=0 DF PROTO=2")
         else:
-            line = f"[UFW ALLOW] IN=eth0 OUT= {mac} SRC={src} DST={dst} {l3} PROTO=TCP SPT={rng.randrange(1024, 65535)} DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0"
+            line = (f"[UFW ALLOW] IN=eth0 OUT= {mac} SRC={src} DST={dst} {l3} PROTO=TCP SPT={rng.randrange(1024, 65535)} "
+                    "DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0")
         out.append((stamp + line, jobs))
     return out

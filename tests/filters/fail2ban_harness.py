@@ -70,7 +70,7 @@ def run_regex(config_dir: Path, log: Path, filter_name: str, *extra: str, timeou
         str(FAIL2BAN_REGEX), "-c", str(config_dir), "--timezone", "UTC", "-r",
         "--out", OUT_FORMAT, *extra, str(log), filter_name,
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="surrogateescape", timeout=timeout)
+    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="surrogateescape", timeout=timeout, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     matches = []
