@@ -12,6 +12,7 @@
 # The tests use another release with FORTRESS_FAIL2BAN_RELEASE=RELEASE (see tests/filters/).
 # FORTRESS_FAIL2BAN_DEB=/path/to/fail2ban_X_all.deb overrides the host package.
 set -euo pipefail
+# shellcheck source=scripts/env.sh
 . "$(dirname "$0")/env.sh"
 
 release="${1:-}"
@@ -42,7 +43,7 @@ if [ -z "$release" ]; then
       DEBIAN_FRONTEND=noninteractive apt-get update -qq
       version=$(apt-cache policy fail2ban | awk '/Candidate:/ {print $2}')
     fi
-    [ -n "$version" ] && [ "$version" != "(none)" ] || die "no fail2ban package available from apt"
+    if [ -z "$version" ] || [ "$version" = "(none)" ]; then die "no fail2ban package available from apt"; fi
     deb=$(find "$base/debs" -maxdepth 1 -name "fail2ban_${version//:/%3a}_*.deb" | head -n 1)
     if [ -z "$deb" ]; then
       log "apt-get download fail2ban=$version"
