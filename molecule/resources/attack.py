@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A small, bounded HTTP attacker for the scenarios and the demo (standard library only).
 
-  attack.py probe URL [--count N]          404 probes on scanner paths (nginx-4xx, nginx-botsearch)
+  attack.py probe URL [--count N]          404 probes on scanner paths (nginx-botsearch, nginx-4xx)
+  attack.py notfound URL [--count N]       404s on plain missing pages (nginx-4xx only)
   attack.py auth URL [--count N]           wrong basic-auth passwords (nginx-http-auth)
   attack.py get URL                        one GET; prints the status, or "blocked: <reason>"
 
@@ -35,7 +36,7 @@ def request(url, headers=None, timeout=3.0):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["probe", "auth", "get"])
+    parser.add_argument("mode", choices=["probe", "notfound", "auth", "get"])
     parser.add_argument("url")
     parser.add_argument("--count", type=int, default=30)
     args = parser.parse_args()
@@ -47,6 +48,8 @@ def main():
     for index in range(min(args.count, 500)):
         if args.mode == "probe":
             status = request(base + SCANNER_PATHS[index % len(SCANNER_PATHS)])
+        elif args.mode == "notfound":
+            status = request("%s/no-such-page-%d.html" % (base, index))
         else:
             token = base64.b64encode(("admin:wrong-%d" % index).encode()).decode()
             status = request(args.url, {"Authorization": "Basic " + token, "User-Agent": "fortress-attacker/1.0"})
