@@ -37,8 +37,9 @@ def sh(*args, **kwargs):
     return subprocess.run(list(args), check=True, capture_output=True, text=True, **kwargs)
 
 
-def in_container(script, stdin=None):
-    return sh("docker", "exec", "-i", NAME, "bash", "-c", script, input=stdin).stdout
+def in_container(script):
+    # The script goes through stdin: a fill batch is far longer than an argument may be.
+    return sh("docker", "exec", "-i", NAME, "bash", "-s", input=script).stdout
 
 
 def start_container(release):
@@ -99,7 +100,7 @@ def ansible_module(method):
     result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"][NAME]
     if result.get("failed") or result.get("method") != method:
         raise SystemExit("module run failed: %s" % result.get("msg", result))
-    return elapsed, result["totals"]["unique_banned_ips"]
+    return elapsed, result["totals"]["unique_banned_ips"], len(json.dumps(result))
 
 
 def median_of(repeat, measure):
@@ -131,10 +132,12 @@ def main():
             row.update(inner)
             row["ansible_socket"] = median_of(options.repeat, lambda: ansible_module("socket")[0])
             row["ansible_cli"] = median_of(options.repeat, lambda: ansible_module("cli")[0])
-            unique = ansible_module("socket")[1]
+            dummy, unique, row["result_mb"] = ansible_module("socket")
+            row["result_mb"] /= 1e6
             if unique != size:
                 raise SystemExit("expected %d unique banned IPs, the module saw %d" % (size, unique))
             rows.append(row)
+            print("measured %d: %s" % (size, json.dumps(row)), file=sys.stderr)
     finally:
         if not options.keep:
             subprocess.run(["docker", "rm", "-f", NAME], capture_output=True, check=False)
@@ -154,6 +157,7 @@ def main():
     print("|" + "-" * 78 + "|" + "|".join("-" * 11 for dummy in rows) + "|")
     for key, label in labels:
         print("| %-76s | " % label + " | ".join("%9.3f" % row[key] for row in rows) + " |")
+    print("| %-76s | " % "size of the module's result as JSON, MB" + " | ".join("%9.1f" % row["result_mb"] for row in rows) + " |")
     print()
     for row in rows:
         print("%6d IPs: loop / socket call = %.0fx, loop / python3 socket process = %.1fx"

@@ -200,7 +200,20 @@ def normalise_jail_status(name, raw_jail):
 
 def ip_sort_key(ip):
     """IPv4 before IPv6, each numerically; anything that is not an address (fail2ban can ban
-    arbitrary IDs) after both, alphabetically."""
+    arbitrary IDs) after both, alphabetically.
+
+    inet_pton first: it gives the same numbers as ipaddress at a tenth of the cost, which is
+    most of the time spent on 50,000 bans; ipaddress still takes the forms it refuses (scoped
+    IPv6 such as fe80::1%eth0).
+    """
+    try:
+        return (4, int.from_bytes(socket.inet_pton(socket.AF_INET, ip), "big"), "")
+    except (OSError, ValueError, TypeError):
+        pass
+    try:
+        return (6, int.from_bytes(socket.inet_pton(socket.AF_INET6, ip), "big"), "")
+    except (OSError, ValueError, TypeError):
+        pass
     try:
         address = ipaddress.ip_address(u"%s" % ip)
     except ValueError:

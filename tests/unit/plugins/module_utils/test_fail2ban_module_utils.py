@@ -275,6 +275,17 @@ def test_ip_sort_is_numeric_ipv4_then_ipv6_then_other_ids():
         "9.9.9.9", "10.0.0.1", "192.0.2.1", "::1", "2001:db8::9", "2001:db8::10", "some-host"]
 
 
+def test_ip_sort_matches_ipaddress_order():
+    import ipaddress
+    import random
+    rng = random.Random(3)
+    ips = ["%d.%d.%d.%d" % tuple(rng.randrange(256) for dummy in range(4)) for dummy in range(300)]
+    ips += ["%x:%x::%x" % (rng.randrange(1 << 16), rng.randrange(1 << 16), rng.randrange(1 << 16)) for dummy in range(300)]
+    ips += ["::ffff:10.0.0.1", "::", "0.0.0.0", "255.255.255.255", "fe80::1%eth0"]
+    by_ipaddress = sorted(ips, key=lambda ip: (ipaddress.ip_address(ip).version, ipaddress.ip_address(ip)))
+    assert sorted(ips, key=f2b.ip_sort_key) == by_ipaddress
+
+
 def test_hundreds_of_thousands_of_ips():
     count = 300000
     ipv4 = ["10.%d.%d.%d" % (i >> 16 & 255, i >> 8 & 255, i & 255) for i in range(count // 2)]
