@@ -146,6 +146,8 @@ sed -i -E 's#root=(/dev/[^ ]+|UUID=[^ ]+)#root=LABEL=rootfs#g' "$root/boot/grub/
 grep -q 'root=LABEL=rootfs' "$root/boot/grub/grub.cfg" || die "grub.cfg has no root=LABEL=rootfs"
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
 for m in dev/pts dev proc sys; do umount "$root/$m"; done
+# Free the blocks of deleted files (debootstrap's .debs) so the image compresses to its content.
+fstrim "$root" 2>/dev/null || log "fstrim unsupported here: the box will be larger"
 umount "$root"
 losetup -d "$loop"
 loop=""
