@@ -342,3 +342,70 @@ def test_ansible_renders_the_template_like_the_tests(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for f in FILTERS:
         assert (tmp_path / f"{f['name']}.conf").read_text(encoding="utf-8") == h.render_filter(f), f["name"]
+
+
+# One journal entry per filter and expected host (None: must not match), formatted as fail2ban's
+# systemd backend formats them: "host ident[pid]: MESSAGE", the date given by the journal, so
+# nginx's own date stays in the message. The kernel's entries carry the monotonic time.
+JOURNAL_ENTRIES = {
+    "fortress-nginx-4xx": [
+        ('web1 nginx[812]: 203.0.113.7 - - [26/Nov/2026:10:00:00 +0000] "GET /wp-login.php HTTP/1.1" 404 162 "-" "-"', "203.0.113.7"),
+        ('web1 nginx[812]: 203.0.113.8 - - [26/Nov/2026:10:00:00 +0000] "GET /logo.png HTTP/1.1" 404 162 "-" "-"', None),
+    ],
+    "fortress-nginx-botsearch": [
+        ('web1 nginx[812]: 2001:db8::31 - - [26/Nov/2026:10:00:00 +0000] "HEAD /.env HTTP/1.1" 404 0 "-" "-"', "2001:db8::31"),
+        ('web1 nginx[812]: 2026/11/26 10:00:00 [error] 812#812: *83 open() "/var/www/html/.env" failed (2: No such file or directory), '
+         'client: 203.0.113.39, server: example.org, request: "GET /.env HTTP/1.1", host: "example.org"', "203.0.113.39"),
+    ],
+    "fortress-nginx-http-auth": [
+        ('web1 nginx[812]: 2026/11/26 10:00:00 [error] 812#812: *1 user "a": password mismatch, client: 192.0.2.1, server: x, '
+         'request: "GET / HTTP/1.1", host: "x"', "192.0.2.1"),
+        ("web1 nginx[812]: web1 nginx: 2026/11/26 10:00:00 [error] 812#812: *2 PAM: user 'a' - not authenticated: Authentication failure, "
+         'client: 192.0.2.2, server: x, request: "GET / HTTP/1.1", host: "x"', "192.0.2.2"),
+        ("web1 nginx[812]: 2026/11/26 10:00:00 [error] 812#812: *3 no user/password was provided for basic authentication, client: 192.0.2.3, "
+         'server: x, request: "GET / HTTP/1.1", host: "x"', None),
+    ],
+    "fortress-nginx-forbidden": [
+        ('web1 nginx[812]: 2026/11/26 10:00:00 [error] 812#812: *52 access forbidden by rule, client: 2001:db8::41, server: x, '
+         'request: "GET /.git/config HTTP/2.0", host: "x"', "2001:db8::41"),
+    ],
+    "fortress-nginx-sslerror": [
+        ("web1 nginx[812]: 2026/11/26 10:00:00 [crit] 812#812: *61 SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version "
+         "number) while SSL handshaking, client: 203.0.113.51, server: 0.0.0.0:443", "203.0.113.51"),
+    ],
+    "fortress-nginx-limit-req": [
+        ('web1 nginx[812]: 2026/11/26 10:00:00 [error] 812#812: *71 limiting requests, excess: 10.520 by zone "one", client: 203.0.113.61, '
+         'server: x, request: "GET / HTTP/1.1", host: "x"', "203.0.113.61"),
+    ],
+    "fortress-ufw": [
+        ("web1 kernel: [ 8123.456789] [UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56:52:54:00:65:43:21:08:00 SRC=203.0.113.71 DST=192.0.2.10 "
+         "LEN=44 TOS=0x00 PREC=0x00 TTL=243 ID=54321 PROTO=TCP SPT=51234 DPT=23 WINDOW=1024 RES=0x00 SYN URGP=0", "203.0.113.71"),
+        ("web1 kernel: [ 8123.456790] [UFW BLOCK] IN= OUT=eth0 SRC=192.0.2.10 DST=203.0.113.80 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=1 DF "
+         "PROTO=TCP SPT=40001 DPT=25 WINDOW=64240 RES=0x00 SYN URGP=0", None),
+    ],
+}
+
+
+def test_every_filter_has_journal_entries():
+    assert sorted(JOURNAL_ENTRIES) == sorted(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_journal_backend(config_dir, name):
+    """Lines as fail2ban's systemd backend hands them over (tests/filters/journal_probe.py drives
+    fail2ban's own filter code; host fail2ban only: the probe imports it in-process)."""
+    import json
+    import subprocess
+
+    if os.environ.get("FORTRESS_FAIL2BAN_RELEASE"):
+        pytest.skip("the journal probe runs with the host's fail2ban only")
+    package_root = h.FAIL2BAN_ETC.resolve().parents[1]
+    entries = JOURNAL_ENTRIES[name]
+    proc = subprocess.run(
+        ["/usr/bin/python3", str(Path(__file__).with_name("journal_probe.py")), str(config_dir), name],
+        input="".join(line + "\n" for line, _host in entries), capture_output=True, text=True, check=False,
+        env={**os.environ, "PYTHONPATH": str(package_root / "usr" / "lib" / "python3" / "dist-packages")},
+    )
+    assert proc.returncode == 0, proc.stderr
+    got = [json.loads(row) for row in proc.stdout.splitlines()]
+    assert got == [[host] if host else [] for _line, host in entries]
