@@ -5,7 +5,7 @@
 # Usage: test.sh [fast|full|STAGE...]
 set -uo pipefail
 . "$(dirname "$0")/env.sh"
-cd "$FORTRESS_ROOT"
+cd "$FORTRESS_ROOT" || exit 1
 
 FAST_STAGES=(lint sanity units filters browser build)
 SCENARIO_STAGES=()
@@ -41,7 +41,7 @@ stage_sanity() {
 }
 
 stage_units() {
-  [ -d tests/unit ] && [ -n "$(find tests/unit -name 'test_*.py')" ] || { echo "no unit tests yet"; return 0; }
+  if [ -z "$(find tests/unit -name 'test_*.py' 2>/dev/null)" ]; then echo "no unit tests yet"; return 0; fi
   python -m pytest -q tests/unit
 }
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """A small, bounded HTTP attacker for the scenarios and the demo (standard library only).
 
   attack.py probe URL [--count N]          404 probes on scanner paths (nginx-botsearch, nginx-4xx)

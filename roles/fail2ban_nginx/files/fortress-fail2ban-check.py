@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+# Installed by fortress.nginx.fail2ban_nginx; run with the system python3 (see tasks/checker.yml).
 # Managed by Ansible (fortress.nginx.fail2ban_nginx).
 # Validates a candidate fail2ban file before Ansible puts it in place (used as `validate:`).
 #
