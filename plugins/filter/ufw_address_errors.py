@@ -10,7 +10,9 @@ name: ufw_address_errors
 short_description: List the entries of an address list that are not IP addresses or CIDR networks
 version_added: 0.1.0
 description:
-  - "Returns one message per entry that is not an IPv4/IPv6 address or a CIDR network without host bits, naming the variable and the index."
+  - >-
+    Returns one message per entry that is not an IPv4/IPv6 address or a CIDR network without host
+    bits, naming the variable and the index.
   - "C(any) is refused: an empty list already means every source."
 options:
   _input:

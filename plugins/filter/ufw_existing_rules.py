@@ -10,8 +10,14 @@ name: ufw_existing_rules
 short_description: Parse the rules ufw has stored into community.general.ufw parameters
 version_added: 0.1.0
 description:
-  - "Parses the C(### tuple ###) lines of /etc/ufw/user.rules and user6.rules into one dict per rule with the keys C(rule), C(route), C(log), C(direction), C(interface), C(interface_in), C(interface_out), C(name), C(proto), C(from_ip), C(from_port), C(to_ip), C(to_port) and C(comment) (null when absent)."
-  - "Addresses are normalised (C(any) for 0.0.0.0/0 and ::/0); a rule ufw stores for IPv4 and IPv6 is returned once."
+  - >-
+    Parses the C(### tuple ###) lines of /etc/ufw/user.rules and user6.rules into one dict per rule
+    with the keys C(rule), C(route), C(log), C(direction), C(interface), C(interface_in),
+    C(interface_out), C(name), C(proto), C(from_ip), C(from_port), C(to_ip), C(to_port) and
+    C(comment) (null when absent).
+  - >-
+    Addresses are normalised (C(any) for 0.0.0.0/0 and ::/0); a rule ufw stores for IPv4 and IPv6 is
+    returned once.
 options:
   _input:
     description: The tuple lines (a list, or one text with a line per tuple).

@@ -10,8 +10,14 @@ name: ufw_lockout_reason
 short_description: Tell whether inbound ufw rules would cut the management connection
 version_added: 0.1.0
 description:
-  - "Given the inbound rules as M(community.general.ufw) parameters, the management connection from P(fortress.nginx.ufw_management_connection#filter) and the incoming policy, returns a message explaining the lockout, or an empty string when some allow or limit rule lets the connection in (or there is no connection to protect, or the policy is allow)."
-  - "A rule bound to an interface is not taken as proof, since the role cannot tell which interface the connection uses."
+  - >-
+    Given the inbound rules as M(community.general.ufw) parameters, the management connection from
+    P(fortress.nginx.ufw_management_connection#filter) and the incoming policy, returns a message
+    explaining the lockout, or an empty string when some allow or limit rule lets the connection in
+    (or there is no connection to protect, or the policy is allow).
+  - >-
+    A rule bound to an interface is not taken as proof, since the role cannot tell which interface
+    the connection uses.
 options:
   _input:
     description: Inbound rules as community.general.ufw parameters.

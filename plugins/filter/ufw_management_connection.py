@@ -10,8 +10,13 @@ name: ufw_management_connection
 short_description: Parse SSH_CONNECTION into the management connection as the host sees it
 version_added: 0.1.0
 description:
-  - "Reads the value of the C(SSH_CONNECTION) environment variable (client address, client port, server address, server port) and returns the controller address, the server address and the port the connection uses."
-  - "IPv4-mapped IPv6 addresses are returned as IPv4, as ufw sees them. Returns an empty dict when the value is missing or unusable (e.g. with a local or docker connection)."
+  - >-
+    Reads the value of the C(SSH_CONNECTION) environment variable (client address, client port,
+    server address, server port) and returns the controller address, the server address and the port
+    the connection uses.
+  - >-
+    IPv4-mapped IPv6 addresses are returned as IPv4, as ufw sees them. Returns an empty dict when
+    the value is missing or unusable (e.g. with a local or docker connection).
 options:
   _input:
     description: The value of SSH_CONNECTION, or null/empty.

@@ -10,8 +10,13 @@ name: ufw_module_rules
 short_description: Turn ufw_baseline rule specs into community.general.ufw parameters
 version_added: 0.1.0
 description:
-  - "Maps each rule spec to the parameters of M(community.general.ufw) for one direction: C(rule) (allow by default), C(direction), C(proto) (tcp by default, left out for any), C(to_port), C(from_ip), C(to_ip), C(interface) and C(comment)."
-  - "The comment gets the managed-rule prefix, so rules this role manages can be told apart in C(ufw status)."
+  - >-
+    Maps each rule spec to the parameters of M(community.general.ufw) for one direction: C(rule)
+    (allow by default), C(direction), C(proto) (tcp by default, left out for any), C(to_port),
+    C(from_ip), C(to_ip), C(interface) and C(comment).
+  - >-
+    The comment gets the managed-rule prefix, so rules this role manages can be told apart in C(ufw
+    status).
 options:
   _input:
     description: Rule specs, already validated with P(fortress.nginx.ufw_rule_errors#filter).

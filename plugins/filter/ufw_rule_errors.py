@@ -10,8 +10,14 @@ name: ufw_rule_errors
 short_description: List what is wrong in a list of ufw_baseline rule specs
 version_added: 0.1.0
 description:
-  - "Checks every rule of a ufw_baseline allow-list (keys C(port), C(proto), C(from), C(to), C(comment), C(interface), C(rule)) and returns one message per problem, each naming the variable, the index and the bad value."
-  - "Catches what an argument spec cannot: port ranges, CIDR syntax and host bits, mixed address families, comments that would break the ufw command line, and rules that would allow all traffic."
+  - >-
+    Checks every rule of a ufw_baseline allow-list (keys C(port), C(proto), C(from), C(to),
+    C(comment), C(interface), C(rule)) and returns one message per problem, each naming the
+    variable, the index and the bad value.
+  - >-
+    Catches what an argument spec cannot: port ranges, CIDR syntax and host bits, mixed address
+    families, comments that would break the ufw command line, and rules that would allow all
+    traffic.
 options:
   _input:
     description: The list of rule specs.

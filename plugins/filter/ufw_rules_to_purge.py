@@ -10,8 +10,13 @@ name: ufw_rules_to_purge
 short_description: Find the ufw rules that are not wanted, as parameters to delete them
 version_added: 0.1.0
 description:
-  - "Parses the C(### tuple ###) lines of /etc/ufw/user.rules and user6.rules and returns, as M(community.general.ufw) parameters, every rule that is not in the desired list (compared on what ufw matches, not on comments)."
-  - "Rules whose comment starts with one of the kept prefixes stay (for example the bans fail2ban adds). A rule present for IPv4 and IPv6 is returned once, since one delete removes both."
+  - >-
+    Parses the C(### tuple ###) lines of /etc/ufw/user.rules and user6.rules and returns, as
+    M(community.general.ufw) parameters, every rule that is not in the desired list (compared on
+    what ufw matches, not on comments).
+  - >-
+    Rules whose comment starts with one of the kept prefixes stay (for example the bans fail2ban
+    adds). A rule present for IPv4 and IPv6 is returned once, since one delete removes both.
 options:
   _input:
     description: The tuple lines (a list, or one text with a line per tuple).

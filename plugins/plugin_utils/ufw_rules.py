@@ -374,7 +374,6 @@ def rules_to_purge(tuple_lines, desired_rules, keep_comment_prefixes=()):
     return purge
 
 
-
 def existing_rules(tuple_lines):
     """Every rule in the tuple lines, one dict with every field (None when absent), IPv4/IPv6 pairs once."""
     if isinstance(tuple_lines, str):

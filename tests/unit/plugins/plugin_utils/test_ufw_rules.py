@@ -1,0 +1,216 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, fortress.nginx developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The ufw_baseline decision logic: validation, rule building, the lockout guard, tuple parsing, purge."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.fortress.nginx.plugins.plugin_utils import ufw_rules as u
+
+CONN = {'address': '203.0.113.7', 'port': 22, 'server_address': '198.51.100.2'}
+
+
+# --- validation -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('rule', [
+    {'port': 80}, {'port': '443', 'proto': 'tcp'}, {'port': '8000:8100', 'proto': 'udp'},
+    {'port': 53, 'proto': 'any'}, {'from': '10.0.0.0/8'}, {'to': '2001:db8::1', 'proto': 'any'},
+    {'port': 22, 'from': '192.168.0.0/16', 'rule': 'limit', 'comment': 'ssh (lan): ok'},
+    {'port': 25, 'interface': 'eth0'},
+])
+def test_good_rules_have_no_errors(rule):
+    assert u.rule_errors([rule], 'v') == []
+
+
+@pytest.mark.parametrize('rule,fragment', [
+    ({'port': 0}, 'v[0].port'),
+    ({'port': 65536}, 'v[0].port'),
+    ({'port': 'http'}, 'v[0].port'),
+    ({'port': True}, 'v[0].port'),
+    ({'port': '9000:8000', 'proto': 'tcp'}, 'v[0].port'),
+    ({'port': '80:80', 'proto': 'tcp'}, 'v[0].port'),
+    ({'port': '6000:6010', 'proto': 'any'}, 'needs proto tcp or udp'),
+    ({'port': 80, 'proto': 'sctp'}, 'v[0].proto'),
+    ({'port': 80, 'rule': 'deny'}, 'v[0].rule'),
+    ({'port': 80, 'from': '10.0.0.0/33'}, 'v[0].from'),
+    ({'port': 80, 'from': '192.168.1.5/16'}, 'did you mean 192.168.0.0/16'),
+    ({'port': 80, 'to': 'example.org'}, 'v[0].to'),
+    ({'port': 80, 'from': '10.0.0.1', 'to': '2001:db8::1'}, 'mix IPv4 and IPv6'),
+    ({'proto': 'udp'}, 'would allow all traffic'),
+    ({'port': 80, 'comment': "it's"}, 'v[0].comment'),
+    ({'port': 80, 'comment': 'x' * 201}, 'v[0].comment'),
+    ({'port': 80, 'interface': 'eth0; reboot'}, 'v[0].interface'),
+    ({'port': 80, 'protocol': 'tcp'}, 'unknown key(s) protocol'),
+    ('80/tcp', 'must be a dict'),
+])
+def test_bad_rules_are_named(rule, fragment):
+    errors = u.rule_errors([{'port': 443}, rule], 'v')
+    assert errors, rule
+    assert any(fragment.replace('v[0]', 'v[1]') in e for e in errors), errors
+
+
+def test_rules_must_be_a_list():
+    assert u.rule_errors({'port': 80}, 'v') == ["v must be a list of rules (dicts), got {'port': 80}"]
+
+
+def test_ipv6_rule_refused_when_ipv6_is_off():
+    assert 'IPv6 filtering is off' in u.rule_errors([{'from': '2001:db8::/32'}], 'v', ipv6=False)[0]
+    assert u.rule_errors([{'from': '10.0.0.0/8'}], 'v', ipv6=False) == []
+
+
+def test_address_list_errors():
+    assert u.address_list_errors(['10.0.0.0/8', '2001:db8::/32', '192.0.2.1'], 's') == []
+    errors = u.address_list_errors(['10.0.0.0/8', 'any', '300.1.1.1', '10.1.1.1/8', 5], 's')
+    assert [e.split(':')[0] for e in errors] == ['s[1]', 's[2]', 's[3]', 's[4]']
+    assert u.address_list_errors(['2001:db8::/32'], 's', ipv6=False)[0].startswith('s[0]')
+    assert u.address_list_errors('10.0.0.0/8', 's')[0].startswith('s must be a list')
+
+
+@pytest.mark.parametrize('value,expected', [(22, (22, 22)), ('22', (22, 22)), ('1:65535', (1, 65535))])
+def test_parse_port(value, expected):
+    assert u.parse_port(value) == expected
+
+
+# --- building module parameters ---------------------------------------------------------------
+
+def test_build_module_rules_defaults_and_prefix():
+    built = u.build_module_rules([{'port': 80, 'comment': 'http'}, {'port': 53, 'proto': 'any'}, {'from': '10.0.0.0/8'}],
+                                 'in', 'fortress:')
+    assert built == [
+        {'rule': 'allow', 'direction': 'in', 'from_ip': 'any', 'to_ip': 'any', 'comment': 'fortress: http',
+         'proto': 'tcp', 'to_port': '80'},
+        {'rule': 'allow', 'direction': 'in', 'from_ip': 'any', 'to_ip': 'any', 'comment': 'fortress: in 53/any', 'to_port': '53'},
+        {'rule': 'allow', 'direction': 'in', 'from_ip': '10.0.0.0/8', 'to_ip': 'any', 'comment': 'fortress: in all/tcp',
+         'proto': 'tcp'},
+    ]
+
+
+def test_build_module_rules_drops_rules_that_would_replace_an_excluded_one():
+    controller = u.build_module_rules([{'port': 22, 'from': '203.0.113.7'}], 'in', '')
+    ssh = u.build_module_rules([{'port': 22, 'from': '203.0.113.7/32', 'rule': 'limit'}, {'port': 22, 'rule': 'limit'}],
+                               'in', '', controller)
+    assert [r['from_ip'] for r in ssh] == ['any']
+
+
+# --- management connection and the lockout guard -----------------------------------------------
+
+@pytest.mark.parametrize('value,expected', [
+    ('203.0.113.7 50022 198.51.100.2 22', CONN),
+    ('::ffff:203.0.113.7 50022 ::ffff:198.51.100.2 22', CONN),
+    ('2001:db8::7 50022 2001:db8::2 2222', {'address': '2001:db8::7', 'port': 2222, 'server_address': '2001:db8::2'}),
+    ('', {}), (None, {}), ('garbage', {}), ('1.2.3.4 5 6.7.8.9 0', {}), ('1.2.3.4 5 6.7.8.9 ssh', {}),
+])
+def test_management_connection(value, expected):
+    assert u.management_connection(value) == expected
+
+
+def _in(**kwargs):
+    rule = {'rule': 'allow', 'direction': 'in', 'from_ip': 'any', 'to_ip': 'any', 'proto': 'tcp'}
+    rule.update(kwargs)
+    return rule
+
+
+@pytest.mark.parametrize('rules', [
+    [_in(to_port='22')],
+    [_in(to_port='22', rule='limit')],
+    [_in(to_port='22', from_ip='203.0.113.0/24')],
+    [_in(to_port='20:30', from_ip='203.0.113.7')],
+    [_in(from_ip='203.0.113.7')],
+    [_in(to_port='22', to_ip='198.51.100.2')],
+    [{'rule': 'allow', 'direction': 'in', 'from_ip': 'any', 'to_ip': 'any', 'to_port': '22'}],  # proto any
+])
+def test_rules_that_keep_the_connection(rules):
+    assert u.lockout_reason([_in(to_port='80')] + rules, CONN, 'deny') == ''
+
+
+@pytest.mark.parametrize('rules', [
+    [],
+    [_in(to_port='2222')],
+    [_in(to_port='22', from_ip='10.0.0.0/8')],
+    [_in(to_port='22', proto='udp')],
+    [_in(to_port='22', interface='eth1')],
+    [_in(to_port='22', to_ip='198.51.100.3')],
+    [_in(to_port='22', from_ip='2001:db8::/32')],
+    [_in(to_port='22', direction='out')],
+])
+def test_rules_that_cut_the_connection(rules):
+    reason = u.lockout_reason(rules, CONN, 'deny')
+    assert '203.0.113.7' in reason and 'port 22/tcp' in reason and 'ufw_baseline_ssh_sources' in reason
+
+
+def test_nothing_to_protect_without_a_connection_or_with_allow_policy():
+    assert u.lockout_reason([], {}, 'deny') == ''
+    assert u.lockout_reason([], CONN, 'allow') == ''
+    assert u.lockout_reason([], CONN, 'reject') != ''
+
+
+# --- tuples and purge ---------------------------------------------------------------------------
+
+TUPLES = """
+### tuple ### limit tcp 22 0.0.0.0/0 any 0.0.0.0/0 in comment=666f7274726573733a20737368
+### tuple ### allow tcp 22 0.0.0.0/0 any 203.0.113.7 in comment=666f7274726573733a20616e7369626c6520636f6e74726f6c6c6572
+### tuple ### allow tcp 80 0.0.0.0/0 any 0.0.0.0/0 in
+### tuple ### allow tcp 8081 0.0.0.0/0 any 0.0.0.0/0 in
+### tuple ### allow udp 53 0.0.0.0/0 any 0.0.0.0/0 out
+### tuple ### allow tcp 9000:9100 10.1.2.0/24 any 0.0.0.0/0 out_eth0
+### tuple ### allow_log tcp 8443 0.0.0.0/0 any 0.0.0.0/0 in
+### tuple ### route:allow any any 0.0.0.0/0 any 0.0.0.0/0 in_eth0!out_eth1
+### tuple ### reject any any 0.0.0.0/0 any 192.0.2.66 in comment=6279204661696c3242616e206166746572203320617474656d70747320616761696e7374206e67696e782d347878
+### tuple ### allow any 22 0.0.0.0/0 any 0.0.0.0/0 OpenSSH - in
+### tuple ### limit tcp 22 ::/0 any ::/0 in comment=666f7274726573733a20737368
+### tuple ### allow tcp 80 ::/0 any ::/0 in
+### tuple ### allow tcp 22 ::/0 any 2001:db8::/32 in comment=7636206f6e6c79
+"""
+
+
+def test_parse_tuple_fields():
+    rules = u.existing_rules(TUPLES)
+    assert rules[0] == dict.fromkeys(u.RULE_FIELDS) | {
+        'rule': 'limit', 'route': False, 'log': False, 'direction': 'in', 'proto': 'tcp', 'from_ip': 'any',
+        'to_ip': 'any', 'to_port': '22', 'comment': 'fortress: ssh'}
+    by_port = {(r['to_port'], r['direction']): r for r in rules}
+    assert by_port[('9000:9100', 'out')]['to_ip'] == '10.1.2.0/24'
+    assert by_port[('9000:9100', 'out')]['interface'] == 'eth0'
+    assert by_port[('8443', 'in')]['log'] is True
+    route = [r for r in rules if r['route']][0]
+    assert (route['interface_in'], route['interface_out'], route['direction']) == ('eth0', 'eth1', None)
+    app = [r for r in rules if r['name']][0]
+    assert app['name'] == 'OpenSSH' and app['proto'] is None and app['to_port'] is None
+    # 'any' rules stored for IPv4 and IPv6 come back once; the IPv6-only rule stays.
+    assert len([r for r in rules if r['to_port'] == '22' and r['rule'] == 'limit']) == 1
+    assert any(r['from_ip'] == '2001:db8::/32' and r['comment'] == 'v6 only' for r in rules)
+
+
+def test_parse_tuple_refuses_what_the_module_cannot_delete():
+    with pytest.raises(ValueError):
+        u.parse_tuple('### tuple ### allow_log-all tcp 80 0.0.0.0/0 any 0.0.0.0/0 in')
+    with pytest.raises(ValueError):
+        u.parse_tuple('### tuple ### allow tcp 80')
+    assert u.parse_tuple('# not a tuple') is None
+
+
+def test_rules_to_purge_keeps_desired_and_kept_rules():
+    desired = u.build_module_rules([{'port': 22, 'rule': 'limit', 'comment': 'ssh'}, {'port': 80}], 'in', 'fortress:')
+    desired += u.build_module_rules([{'port': 22, 'from': '203.0.113.7'}], 'in', 'fortress:')
+    desired += u.build_module_rules([{'port': 53, 'proto': 'udp'}], 'out', 'fortress:')
+    purge = u.rules_to_purge(TUPLES, desired, ['by Fail2Ban'])
+    labels = sorted('%s %s %s %s' % (r['rule'], r['direction'], r['to_port'], r['from_ip']) for r in purge)
+    assert labels == [
+        'allow None None any',       # the route rule
+        'allow in 22 2001:db8::/32',
+        'allow in 8081 any',
+        'allow in 8443 any',         # logged: not the same rule as a desired one
+        'allow in None any',         # the OpenSSH app rule
+        'allow out 9000:9100 any',
+    ]
+    # Without the kept prefix, the fail2ban-style reject would go as well.
+    assert len(u.rules_to_purge(TUPLES, desired)) == len(purge) + 1
+
+
+def test_a_desired_host_address_matches_its_stored_form():
+    desired = u.build_module_rules([{'port': 22, 'from': '203.0.113.7/32'}], 'in', '')
+    lines = ['### tuple ### allow tcp 22 0.0.0.0/0 any 203.0.113.7 in']
+    assert u.rules_to_purge(lines, desired) == []
