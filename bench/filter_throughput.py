@@ -124,19 +124,22 @@ def matched_lines(config_dir: Path, log: Path, name: str) -> collections.Counter
 def article_4xx_misses(missed: collections.Counter) -> str:
     """Why the article's nginx-4xx misses probes: its method list, or its ignoreregex firing on
     text outside the request path (query string, referrer, user agent)."""
-    method = ignored = other = 0
+    method = status = ignored = other = 0
     for line, count in missed.items():
         request = line.split('"')[1]
         parts = request.split(" ")
         if not re.match(r"(GET|POST)", request):
             method += count
+        elif line.split('"')[2].split()[0] not in ("404", "444", "403", "400"):
+            status += count
         elif re.search(r"robots.txt|favicon.ico|jpg|png", line) and not re.search(r"robots.txt|favicon.ico|jpg|png", parts[1].split("?")[0]):
             ignored += count
         else:
             other += count
-    total = method + ignored + other
+    total = method + status + ignored + other
     return (f"article-nginx-4xx misses {total:,} probes: {method:,} for their method or a non-HTTP request line, "
-            f"{ignored:,} because its ignoreregex found jpg/png/... outside the path (query, referrer, user agent), {other:,} other.")
+            f"{status:,} for their status (405), {ignored:,} because its ignoreregex found jpg/png/... outside the path "
+            f"(query, referrer, user agent), {other:,} other.")
 
 
 def main() -> None:
