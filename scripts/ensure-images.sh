@@ -11,6 +11,8 @@ for release in "$@"; do
   image="${!var:-fortress-nginx/debian:$release}"
   if [ "$image" != "fortress-nginx/debian:$release" ]; then
     docker image inspect "$image" >/dev/null 2>&1 || docker pull "$image"
+    # The scenarios name their image fortress-nginx/debian:<release> (Molecule cannot nest ${}).
+    docker tag "$image" "fortress-nginx/debian:$release"
   else
     bash "$FORTRESS_ROOT/scripts/build-image.sh" "$release" "$image"
   fi

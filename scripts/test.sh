@@ -68,7 +68,7 @@ stage_build() {
   local out="$FORTRESS_ROOT/.build/dist" inst="$FORTRESS_ROOT/.build/installed"
   rm -rf "$out" "$inst" && mkdir -p "$out" "$inst"
   ansible-galaxy collection build --force --output-path "$out" . &&
-    ansible-galaxy collection install --offline --no-deps -p "$inst" "$out"/fortress-nginx-*.tar.gz &&
+    ansible-galaxy collection install --force --offline --no-deps -p "$inst" "$out"/fortress-nginx-*.tar.gz &&
     ANSIBLE_COLLECTIONS_PATH="$inst" ansible-playbook -i localhost, -c local tests/build/fqcn-check.yml
 }
 
@@ -76,7 +76,10 @@ stage_molecule() {
   local scenario="$1" distro="${2:-}"
   if [ -n "$distro" ]; then
     bash scripts/ensure-images.sh "$distro" || return 1
-    MOLECULE_DISTRO="$distro" molecule test -s "$scenario"
+    # Docker refuses overlapping IPv6 subnets: each release's network gets its own.
+    local subnet6
+    case "$distro" in bullseye) subnet6="fd42:f0f7:11::/64" ;; trixie) subnet6="fd42:f0f7:13::/64" ;; *) subnet6="fd42:f0f7:12::/64" ;; esac
+    MOLECULE_DISTRO="$distro" FORTRESS_MOLECULE_SUBNET6="${FORTRESS_MOLECULE_SUBNET6:-$subnet6}" molecule test -s "$scenario"
   else
     molecule test -s "$scenario"
   fi

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Listen on UDP ports and append every datagram received to a log, one line per datagram.
 
 Usage: udp_probe.py LOGFILE PORT [PORT...]   (binds every port on IPv4 and IPv6)

@@ -1,0 +1,138 @@
+"""fail2ban on the target: every jail runs, attackers are banned by the right jail and refused by the
+firewall, an innocent client is not, and unbanning lets the attacker back in."""
+import json
+import os
+import time
+
+import pytest
+import testinfra
+import testinfra.utils.ansible_runner
+
+from conftest import CLIENT, DISTRO
+
+testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
+    os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("fortress")
+
+ATTACKER = "fortress-attacker-%s" % DISTRO
+EXPECTED_JAILS = {"sshd", "nginx-4xx", "nginx-http-auth", "nginx-botsearch", "nginx-forbidden",
+                  "nginx-sslerror", "nginx-limit-req", "ufw"}
+
+
+def jail_list(host):
+    out = host.check_output("fail2ban-client status")
+    listed = out.split("Jail list:", 1)[1]
+    return {name.strip() for name in listed.split(",") if name.strip()}
+
+
+def banned_in(host, jail):
+    out = host.check_output("fail2ban-client status %s", jail)
+    return out.split("Banned IP list:", 1)[1].split()
+
+
+def ipv4_of(machine):
+    return [a for a in machine.check_output("hostname -I").split() if "." in a][0]
+
+
+def http_get(machine, url):
+    return machine.check_output("python3 /usr/local/bin/attack.py get %s", url)
+
+
+def wait_for(predicate, seconds=20.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return predicate()
+
+
+@pytest.fixture(scope="module")
+def attacker():
+    return testinfra.get_host("docker://%s" % ATTACKER)
+
+
+@pytest.fixture(scope="module")
+def innocent():
+    return testinfra.get_host("docker://%s" % CLIENT)
+
+
+@pytest.fixture(scope="module")
+def url(host):
+    return "http://%s" % ipv4_of(host)
+
+
+@pytest.fixture()
+def clean_slate(host):
+    host.run("fail2ban-client unban --all")
+    yield
+    host.run("fail2ban-client unban --all")
+
+
+def test_every_expected_jail_runs(host):
+    assert host.service("fail2ban").is_running
+    assert host.service("fail2ban").is_enabled
+    assert jail_list(host) == EXPECTED_JAILS
+
+
+def test_whole_configuration_passes_fail2ban_own_test(host):
+    assert host.run("fail2ban-client -t").rc == 0
+
+
+def test_packaged_files_are_untouched(host):
+    # dpkg --verify prints every packaged file whose content changed (conffiles included).
+    assert host.check_output("dpkg --verify fail2ban") == ""
+
+
+def test_controller_and_loopback_are_never_banned(host):
+    ignored = host.check_output("fail2ban-client get nginx-4xx ignoreip")
+    for address in ("127.0.0.0/8", "::1", "192.0.2.10"):
+        assert address in ignored
+
+
+def test_404_probes_get_the_attacker_banned_by_nginx_4xx(host, attacker, innocent, url, clean_slate):
+    attacker_ip = ipv4_of(attacker)
+    assert http_get(attacker, url + "/") == "200"
+    # Plain missing pages (not scanner paths): only nginx-4xx may ban for these.
+    attacker.run("python3 /usr/local/bin/attack.py notfound %s --count 40", url)
+    assert wait_for(lambda: attacker_ip in banned_in(host, "nginx-4xx")), "nginx-4xx did not ban the attacker"
+    assert attacker_ip not in banned_in(host, "nginx-botsearch")
+    # The firewall now refuses the attacker, and only the attacker.
+    assert wait_for(lambda: http_get(attacker, url + "/").startswith("blocked"))
+    assert http_get(innocent, url + "/") == "200"
+    assert innocent_ip_not_banned(host, innocent)
+    # Unbanning lets the attacker back in.
+    host.check_output("fail2ban-client set nginx-4xx unbanip %s", attacker_ip)
+    assert wait_for(lambda: http_get(attacker, url + "/") == "200")
+
+
+def innocent_ip_not_banned(host, innocent):
+    innocent_ip = ipv4_of(innocent)
+    return all(innocent_ip not in banned_in(host, jail) for jail in EXPECTED_JAILS)
+
+
+def test_wrong_passwords_get_the_attacker_banned_by_nginx_http_auth(host, attacker, innocent, url, clean_slate):
+    attacker_ip = ipv4_of(attacker)
+    attacker.run("python3 /usr/local/bin/attack.py auth %s/private/ --count 10", url)
+    assert wait_for(lambda: attacker_ip in banned_in(host, "nginx-http-auth")), "nginx-http-auth did not ban"
+    assert wait_for(lambda: http_get(attacker, url + "/").startswith("blocked"))
+    assert http_get(innocent, url + "/") == "200"
+    host.check_output("fail2ban-client set nginx-http-auth unbanip %s", attacker_ip)
+    assert wait_for(lambda: http_get(attacker, url + "/") == "200")
+
+
+def test_scanner_paths_get_the_attacker_banned_by_nginx_botsearch(host, attacker, url, clean_slate):
+    attacker_ip = ipv4_of(attacker)
+    attacker.run("python3 /usr/local/bin/attack.py probe %s --count 4", url)
+    assert wait_for(lambda: attacker_ip in banned_in(host, "nginx-botsearch")), "nginx-botsearch did not ban"
+    assert wait_for(lambda: http_get(attacker, url + "/").startswith("blocked"))
+
+
+def test_status_module_lists_the_attacker_under_the_banning_jail(host, attacker, innocent, clean_slate):
+    attacker_ip, innocent_ip = ipv4_of(attacker), ipv4_of(innocent)
+    host.check_output("fail2ban-client set nginx-http-auth banip %s", attacker_ip)
+    result = host.ansible("fortress.nginx.fail2ban_status", "", check=False)
+    assert result["jails"]["nginx-http-auth"]["actions"]["banned_ips"] == [attacker_ip]
+    assert [entry["ip"] for entry in result["banned_ips"]] == [attacker_ip]
+    assert result["banned_ips"][0]["jails"] == ["nginx-http-auth"]
+    assert innocent_ip not in json.dumps(result)
+    assert set(result["jail_names"]) == EXPECTED_JAILS
