@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help venv docker images test test-fast lint sanity units filters demo bench lock clean
+.PHONY: help venv docker images test test-fast lint sanity units filters vagrant demo bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ test-fast: venv ## everything but the Molecule scenarios
 
 lint sanity units filters: venv ## one stage of the test suite
 	@bash scripts/test.sh $@
+
+vagrant: venv ## the Vagrant scenario alone (a real Debian VM over SSH, QEMU emulation)
+	@bash scripts/test.sh molecule:vagrant
 
 demo: venv ## local target container: harden it, attack it, show the bans and the report
 	@bash scripts/demo.sh

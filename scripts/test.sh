@@ -74,7 +74,10 @@ stage_build() {
 
 stage_molecule() {
   local scenario="$1" distro="${2:-}"
-  if [ -n "$distro" ]; then
+  if [ "$scenario" = vagrant ]; then
+    # Real VM over SSH: libvirt/QEMU set-up, the local box and the offline community.vagrant.
+    bash scripts/molecule-vagrant.sh test
+  elif [ -n "$distro" ]; then
     bash scripts/ensure-images.sh "$distro" || return 1
     # Docker refuses overlapping IPv6 subnets: each release's network gets its own.
     local subnet6
