@@ -35,7 +35,7 @@ fi
 need_root
 apt_install debootstrap debian-archive-keyring qemu-utils e2fsprogs fdisk mount
 mirror="$(debian_mirror)"
-vagrant_pub="$(ls /usr/share/rubygems-integration/all/gems/vagrant-*/keys/vagrant.pub 2>/dev/null | head -n 1)"
+vagrant_pub="$(find /usr/share/rubygems-integration/all/gems -path '*/vagrant-*/keys/vagrant.pub' 2>/dev/null | sort | head -n 1)"
 [ -r "$vagrant_pub" ] || die "Vagrant's insecure public key not found (is the vagrant package installed?)"
 
 work="$(mktemp -d /var/tmp/fortress-vagrant-box.XXXXXX)"

@@ -215,7 +215,7 @@ def test_a_ban_blocks_its_source_and_spares_the_management_connection(host, inst
             host.check_output(f"fail2ban-client set {BAN_JAIL} banip {attacker}")
         try:
             blocked = None
-            for _ in range(20):  # the ufw action runs asynchronously; usually under a second
+            for _attempt in range(20):  # the ufw action runs asynchronously; usually under a second
                 blocked = http_from(attacker, instance["address"], timeout=4)
                 if blocked.startswith("error"):
                     break
@@ -233,7 +233,7 @@ def test_a_ban_blocks_its_source_and_spares_the_management_connection(host, inst
                 host.run(f"fail2ban-client set {BAN_JAIL} unbanip {attacker}")
         # The block was the ban: lifted, the same source is served again.
         served = None
-        for _ in range(20):
+        for _attempt in range(20):
             served = http_from(attacker, instance["address"], timeout=4)
             if served.startswith("HTTP/"):
                 break
