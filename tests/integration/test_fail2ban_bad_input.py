@@ -103,6 +103,9 @@ def running_fail2ban(tmp_path_factory):
     name = "fortress-badinput-live-" + uuid.uuid4().hex[:8]
     _docker("run", "-d", "--name", name, *SYSTEMD_RUN, IMAGE, "/lib/systemd/systemd")
     try:
+        # apt needs a booted system: apt-key fails while systemd is still mounting /tmp.
+        _docker("exec", name, "sh", "-c", "for i in $(seq 300); do case $(systemctl is-system-running 2>/dev/null) in "
+                "running|degraded) break;; esac; sleep 0.2; done")
         _docker("exec", name, "sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive "
                 "apt-get install -y -qq nginx >/dev/null")
         result = _play(name, {}, tmp_path_factory.mktemp("converge"))
