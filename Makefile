@@ -16,7 +16,7 @@ docker: ## install and start a Docker engine when none answers
 images: docker ## build the local Debian 11/12/13 base images (only the missing ones)
 	@bash scripts/ensure-images.sh bookworm bullseye trixie
 
-test: venv ## everything: lint, sanity, units, filter tests, build, every Molecule scenario
+test: venv ## everything: lint, sanity, units, filters, browser, build, integration, every Molecule scenario
 	@bash scripts/test.sh full
 
 test-fast: venv ## everything but the Molecule scenarios
