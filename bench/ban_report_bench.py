@@ -20,7 +20,7 @@ import time
 import tracemalloc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.environ.get("FORTRESS_COLLECTIONS", os.path.join(ROOT, ".build", "collections")))
+sys.path.insert(0, os.environ.get("FORTRESS_COLLECTIONS", os.path.join(ROOT, ".collections")))
 
 from mmdb_writer import MMDBWriter, MmdbU32  # noqa: E402
 from netaddr import IPSet  # noqa: E402

@@ -4,11 +4,8 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 FORTRESS_VENV="${FORTRESS_VENV:-$FORTRESS_ROOT/.venv}"
 export PATH="$FORTRESS_VENV/bin:$PATH"
-export FORTRESS_COLLECTIONS="$FORTRESS_ROOT/.build/collections"
-mkdir -p "$FORTRESS_COLLECTIONS/ansible_collections/fortress"
-if [ "$(readlink "$FORTRESS_COLLECTIONS/ansible_collections/fortress/nginx" 2>/dev/null)" != "$FORTRESS_ROOT" ]; then
-  ln -sfn "$FORTRESS_ROOT" "$FORTRESS_COLLECTIONS/ansible_collections/fortress/nginx"
-fi
+# The committed link .collections/ansible_collections/fortress/nginx -> the checkout (see ansible.cfg).
+export FORTRESS_COLLECTIONS="$FORTRESS_ROOT/.collections"
 export ANSIBLE_COLLECTIONS_PATH="$FORTRESS_COLLECTIONS"
 export ANSIBLE_CONFIG="$FORTRESS_ROOT/ansible.cfg"
 export ANSIBLE_FORCE_COLOR="${ANSIBLE_FORCE_COLOR:-0}"

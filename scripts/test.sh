@@ -35,7 +35,6 @@ stage_lint() {
 }
 
 stage_sanity() {
-  if [ -z "$(find plugins -name '*.py' 2>/dev/null)" ]; then echo "no plugins yet: sanity skipped"; return 0; fi
   apt_install rsync
   local tree="$FORTRESS_ROOT/.build/sanity/ansible_collections/fortress/nginx"
   rm -rf "$tree" && mkdir -p "$tree"
@@ -51,25 +50,21 @@ stage_sanity() {
 }
 
 stage_units() {
-  if [ -z "$(find tests/unit -name 'test_*.py' 2>/dev/null)" ]; then echo "no unit tests yet"; return 0; fi
   python -m pytest -q tests/unit
 }
 
 stage_filters() {
-  [ -n "$(find tests/filters -name 'test_*.py' 2>/dev/null)" ] || { echo "no filter tests yet"; return 0; }
   bash scripts/ensure-fail2ban-regex.sh && python -m pytest -q tests/filters
 }
 
 stage_browser() {
   # The ban report rendered in a real browser (Debian's chromium), screenshot checked.
-  [ -d tests/browser ] || { echo "no browser tests yet"; return 0; }
   command -v chromium >/dev/null 2>&1 || apt_install chromium
   python -m pytest -q tests/browser
 }
 
 stage_integration() {
   # Tests that drive ansible-playbook against disposable containers (bad input, live fail2ban).
-  [ -n "$(find tests/integration -name 'test_*.py' 2>/dev/null)" ] || { echo "no integration tests yet"; return 0; }
   bash scripts/ensure-images.sh bookworm bullseye trixie && python -m pytest -q tests/integration
 }
 

@@ -284,6 +284,9 @@ from ansible_collections.fortress.nginx.plugins.module_utils.fail2ban import (
     fail2ban_importable,
 )
 
+# Where fail2ban's packages install the client, for a PATH that lacks it (e.g. a minimal sudo).
+CLIENT_FALLBACK_DIRS = ["/usr/local/bin", "/usr/bin"]
+
 
 def main():
     module = AnsibleModule(
@@ -297,7 +300,9 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    client_path = module.get_bin_path("fail2ban-client", opt_dirs=["/usr/local/bin", "/usr/bin"])
+    # PATH first (get_bin_path would search opt_dirs before it), then where packages install it.
+    client_path = module.get_bin_path("fail2ban-client") or module.get_bin_path(
+        "fail2ban-client", opt_dirs=CLIENT_FALLBACK_DIRS)
     error = None
     try:
         method = choose_method(params["method"], fail2ban_importable(), client_path)

@@ -20,7 +20,7 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-COLLECTIONS = os.environ.get("FORTRESS_COLLECTIONS", os.path.join(ROOT, ".build", "collections"))
+COLLECTIONS = os.environ.get("FORTRESS_COLLECTIONS", os.path.join(ROOT, ".collections"))
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 sys.path.insert(0, HERE)

@@ -21,25 +21,11 @@ import yaml
 
 SCENARIO_DIR = pathlib.Path(__file__).resolve().parent.parent
 ROOT = SCENARIO_DIR.parent.parent
-SITE_PLAYBOOK = ROOT / "playbooks" / "site.yml"
 JAIL_DEFAULTS = ROOT / "roles" / "fail2ban_nginx" / "defaults" / "main" / "jails.yml"
 UFW_DEFAULTS = ROOT / "roles" / "ufw_baseline" / "defaults" / "main.yml"
 MANAGEMENT_NETWORK = "fortress-vagrant-mgmt"
 # The jail used for the ban test: nginx-4xx watches the web server, as a 404 scanner would trip it.
 BAN_JAIL = "nginx-4xx"
-
-
-def site_roles():
-    """The roles that playbooks/site.yml applies (short names), [] when it does not exist yet."""
-    if not SITE_PLAYBOOK.exists():
-        return []
-    text = SITE_PLAYBOOK.read_text(encoding="utf-8")
-    return sorted(set(re.findall(r"fortress\.nginx\.(ufw_baseline|fail2ban_nginx)", text)))
-
-
-def require_role(role):
-    if role not in site_roles():
-        pytest.skip(f"playbooks/site.yml does not apply fortress.nginx.{role} yet")
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +63,6 @@ def test_a_new_ssh_connection_works_after_converge_and_idempotence(instance):
 
 
 def test_ufw_is_active_with_deny_policies(host):
-    require_role("ufw_baseline")
     with host.sudo():
         status = host.check_output("ufw status verbose")
     assert "Status: active" in status
@@ -85,7 +70,6 @@ def test_ufw_is_active_with_deny_policies(host):
 
 
 def test_ufw_rules_allow_ssh_web_and_the_controller(host, instance):
-    require_role("ufw_baseline")
     with host.sudo():
         status = host.check_output("ufw status")
     controller = host.check_output("printenv SSH_CONNECTION").split()[0]
@@ -104,7 +88,6 @@ def test_ufw_rules_allow_ssh_web_and_the_controller(host, instance):
 
 
 def test_the_firewall_really_denies_what_is_not_listed(host):
-    require_role("ufw_baseline")
     # Outbound: the VM may reach its mirror on 80, but not an unlisted port on its gateway.
     gateway = host.check_output("ip -4 route show default | awk '{print $3; exit}'")
     # 10.0.2.2 is QEMU's user-mode gateway (the host's loopback): the probe never leaves the host.
@@ -130,7 +113,6 @@ def fail2ban_jails(host):
 
 
 def test_fail2ban_runs_every_expected_jail(host):
-    require_role("fail2ban_nginx")
     service = host.service("fail2ban")
     assert service.is_running
     assert service.is_enabled
@@ -159,7 +141,6 @@ def recap(output, host_name):
 
 
 def test_lockout_guard_refuses_an_allow_list_without_the_controller(host, instance, tmp_path):
-    require_role("ufw_baseline")
     before = ufw_rules(host)
     # SSH only from a documentation network, and no rule for the controller: enabling that would
     # cut the very connection Ansible uses.
@@ -207,8 +188,6 @@ def http_from(source, destination, port=80, timeout=8):
 
 
 def test_a_ban_blocks_its_source_and_spares_the_management_connection(host, instance):
-    require_role("fail2ban_nginx")
-    require_role("ufw_baseline")
     with second_source_address(instance) as attacker:
         assert http_from(attacker, instance["address"]).startswith("HTTP/"), "no HTTP before the ban"
         with host.sudo():

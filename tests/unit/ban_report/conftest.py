@@ -6,7 +6,7 @@ import os
 import sys
 
 _ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-_COLLECTIONS = os.environ.get("FORTRESS_COLLECTIONS", os.path.join(_ROOT, ".build", "collections"))
+_COLLECTIONS = os.environ.get("FORTRESS_COLLECTIONS", os.path.join(_ROOT, ".collections"))
 _LINK = os.path.join(_COLLECTIONS, "ansible_collections", "fortress", "nginx")
 if not os.path.exists(_LINK):
     os.makedirs(os.path.dirname(_LINK), exist_ok=True)

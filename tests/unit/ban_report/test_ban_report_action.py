@@ -67,7 +67,7 @@ def run_playbook(tmp_path, *extra, **variables):
     (tmp_path / "inventory.yml").write_text(json.dumps(INVENTORY))
     (tmp_path / "playbook.yml").write_text(PLAYBOOK)
     env = dict(os.environ)
-    env["ANSIBLE_COLLECTIONS_PATH"] = os.environ.get("FORTRESS_COLLECTIONS", os.path.join(ROOT, ".build", "collections"))
+    env["ANSIBLE_COLLECTIONS_PATH"] = os.environ.get("FORTRESS_COLLECTIONS", os.path.join(ROOT, ".collections"))
     env["ANSIBLE_CONFIG"] = os.path.join(ROOT, "ansible.cfg")
     env["ANSIBLE_NOCOLOR"] = "1"
     playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")

@@ -3,7 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Offline geolocation: lookups in real .mmdb files and the errors for bad databases."""
 import os
+import shutil
 import sys
+import tempfile
 
 import pytest
 
@@ -106,12 +108,42 @@ def test_empty_file_is_not_a_database(tmp_path):
         open_database(str(empty), LOCATION_KIND, "city_db")
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads any file")
 def test_unreadable_database(tmp_path):
-    path = write_location_db(tmp_path / "city.mmdb")
-    os.chmod(path, 0)
-    with pytest.raises(GeoDatabaseError, match="not readable"):
-        open_database(path, LOCATION_KIND, "city_db")
+    """A file the module's user cannot read. Root reads any file, so as root the check runs in a
+    forked child that has dropped to the unprivileged user 'nobody', on a file in a directory it
+    may traverse."""
+    if os.geteuid() != 0:
+        path = write_location_db(tmp_path / "city.mmdb")
+        os.chmod(path, 0)
+        with pytest.raises(GeoDatabaseError, match="not readable"):
+            open_database(path, LOCATION_KIND, "city_db")
+        return
+    shared = tempfile.mkdtemp(prefix="fortress-geo-")
+    try:
+        os.chmod(shared, 0o755)
+        path = write_location_db(os.path.join(shared, "city.mmdb"))
+        os.chmod(path, 0)
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into pytest
+            message = b"no error"
+            try:
+                os.setgid(65534)
+                os.setuid(65534)
+                open_database(path, LOCATION_KIND, "city_db")
+            except GeoDatabaseError as exc:
+                message = str(exc).encode()
+            except BaseException as exc:  # pylint: disable=broad-except
+                message = ("unexpected %r" % exc).encode()
+            os.write(writer, message)
+            os._exit(0)  # pylint: disable=protected-access
+        os.close(writer)
+        os.waitpid(pid, 0)
+        with os.fdopen(reader, "rb") as pipe:
+            message = pipe.read().decode()
+        assert "not readable" in message, message
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
 
 
 def test_asn_database_given_as_city_database(tmp_path):
