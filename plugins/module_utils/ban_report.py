@@ -18,6 +18,7 @@ import filecmp
 import io
 import json
 import os
+import re
 import tempfile
 
 from ansible_collections.fortress.nginx.plugins.module_utils.geo import UNKNOWN, empty_location, parse_address
@@ -344,20 +345,37 @@ CSV_COLUMNS = {
 }
 
 
+# Leading characters that make Excel or LibreOffice read a cell as a formula (OWASP's list, plus
+# the full-width forms some locales also accept).
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+CSV_CONTROL_REPLACEMENT = "\ufffd"
+# C0, DEL and C1 controls and the Unicode line and paragraph separators: any of them can end a row
+# or a line in some reader (a bare CR did, in spreadsheets).
+CSV_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _csv_text(text):
+    """``text`` safe for a spreadsheet: never a formula, never a line break or other control."""
+    if text.startswith(CSV_FORMULA_STARTS):
+        # Names come from databases, remote APIs and fail2ban: keep spreadsheets from running them.
+        text = "'" + text
+    return CSV_CONTROLS.sub(CSV_CONTROL_REPLACEMENT, text)
+
+
 def _csv_cell(value):
-    if isinstance(value, (list, tuple)):
-        value = " ".join(str(v) for v in value)
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        # Names come from databases and remote APIs: keep spreadsheets from reading them as formulas.
-        return "'" + value
+    if isinstance(value, (list, tuple)):
+        value = " ".join(str(v) for v in value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        value = _csv_text(str(value))
     return value
 
 
 def write_csv(out, rows, columns):
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
+    # Every cell quoted: a reader never has to guess where a cell ends.
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow([_csv_text(str(column)) for column in columns])
     for row in rows:
         writer.writerow([_csv_cell(row.get(column)) for column in columns])
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 
 import pytest
 
@@ -160,7 +161,7 @@ def test_empty_fleet_makes_an_empty_report():
     files = report_files(report)
     assert "No banned IPs" in files["report.html"]
     assert json.loads(files["report.json"]) == report
-    assert files["ips.csv"] == ",".join(CSV_COLUMNS["ips"]) + "\n"
+    assert files["ips.csv"] == ",".join('"%s"' % column for column in CSV_COLUMNS["ips"]) + "\n"
 
 
 def test_csv_files_have_one_row_per_table_row(locator):
@@ -177,7 +178,60 @@ def test_csv_files_have_one_row_per_table_row(locator):
 
 def test_csv_cells_cannot_become_spreadsheet_formulas():
     text = render_csv([{"key": "=HYPERLINK(\"x\")", "label": "+1", "count": 3, "percent": 1.0}], CSV_COLUMNS["countries"])
-    assert text.splitlines()[1] == "\"'=HYPERLINK(\"\"x\"\")\",'+1,3,1.0"
+    assert text.splitlines()[1] == '"\'=HYPERLINK(""x"")","\'+1","3","1.0"'
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20"])
+def test_every_formula_start_is_neutralised(start):
+    text = render_csv([{"key": start + "cmd|' /C calc'!A0", "label": "ok", "count": 1, "percent": 1.0}],
+                      CSV_COLUMNS["countries"])
+    rows = list(csv.reader(io.StringIO(text)))
+    assert len(rows) == 2
+    assert rows[1][0].startswith("'")
+    assert rows[1][1:] == ["ok", "1", "1.0"]
+
+
+# Every character some reader takes as the end of a line or row, and other controls.
+CONTROLS = ["\r", "\n", "\r\n", "\x00", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x7f", "\x85", "\u2028", "\u2029"]
+
+
+@pytest.mark.parametrize("control", CONTROLS)
+def test_control_characters_cannot_split_a_row(control):
+    rows = [{"key": "a%sb" % control, "label": "x%s=1+1" % control, "count": 2, "percent": 50.0},
+            {"key": "c", "label": "d", "count": 1, "percent": 25.0}]
+    text = render_csv(rows, CSV_COLUMNS["countries"])
+    # Read as lines by the dumbest reader, and by a CSV reader: three rows either way.
+    assert len(text.splitlines()) == 3
+    parsed = list(csv.reader(io.StringIO(text, newline="")))
+    assert [row[0] for row in parsed] == ["key", "a" + "\ufffd" * len(control) + "b", "c"]
+    assert parsed[1][1] == "x" + "\ufffd" * len(control) + "=1+1"
+    assert not any(char in text[:-1].replace("\n", "") for char in CONTROLS)
+
+
+def test_every_cell_is_quoted_whatever_its_type():
+    text = render_csv([{"ip": "192.0.2.1", "version": 4, "country_code": None, "country": "Land, with comma",
+                        "city": 'Say "hi"', "asn": -1, "organisation": True, "hosts": ["web1", "web2"],
+                        "jails": [], "bans": 2.5, "source": {"odd": "type"}}], CSV_COLUMNS["ips"])
+    header, line = text.splitlines()
+    cell = '"(?:[^"]|"")*"'
+    for row in (header, line):
+        assert re.fullmatch("%s(,%s)*" % (cell, cell), row), row
+    assert list(csv.reader(io.StringIO(text)))[1] == [
+        "192.0.2.1", "4", "", "Land, with comma", 'Say "hi"', "-1", "True", "web1 web2", "", "2.5", "{'odd': 'type'}"]
+
+
+def test_hostile_names_from_hosts_and_jails_stay_cells(locator):
+    results = {"web\r1": status_result({"=cmd\rsshd": ["198.51.100.1"], "\tjail": ["203.0.113.5"]})}
+    files = report_files(build_report(results, locator=locator, generated_at=GENERATED), formats=("csv",))
+    for name, text in files.items():
+        assert "\r" not in text and "\t" not in text, name
+        rows = list(csv.reader(io.StringIO(text)))
+        assert all(len(row) == len(rows[0]) for row in rows), name
+    jails = list(csv.DictReader(io.StringIO(files["jails.csv"])))
+    assert sorted(row["jail"] for row in jails) == ["'=cmd\ufffdsshd", "'\ufffdjail"]
+    hosts = list(csv.DictReader(io.StringIO(files["hosts.csv"])))
+    assert [row["host"] for row in hosts] == ["web\ufffd1"]
+    assert len(list(csv.DictReader(io.StringIO(files["ips.csv"])))) == 2
 
 
 def test_json_round_trips(locator):
