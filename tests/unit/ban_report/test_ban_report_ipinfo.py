@@ -167,3 +167,209 @@ def test_check_mode_sends_no_request(tmp_path):
     assert result["enrichment"]["stats"]["over_limit"] == 1
     run_ban_report(params, fetch=fetch)
     assert len(fetch.calls) == 1
+
+
+# ---- answers and cache entries of any shape (issue #10): the report never fails -------------
+
+class RawFetch(object):
+    """Answers every request with the same raw body (bytes, text or something else entirely)."""
+
+    def __init__(self, body, status=200):
+        self.body = body
+        self.status = status
+        self.calls = []
+
+    def __call__(self, url, headers, timeout):
+        self.calls.append(url)
+        return self.status, self.body
+
+
+MALFORMED_BODIES = {
+    "list": b"[]",
+    "list of answers": b'[{"country": "US"}]',
+    "number": b"42",
+    "json null": b"null",
+    "string": b'"US"',
+    "boolean": b"true",
+    "NaN": b"NaN",
+    "empty body": b"",
+    "not utf-8": b"\xff\xfe{\x00}",
+    "not utf-8 inside a string": b'{"city": "\xff\xfe"}',
+    "deeply nested": b"[" * 100000 + b"]" * 100000,
+    "huge": b'{"city": "' + b"x" * (1 << 20) + b'"}',
+    "not text at all": None,
+    "a number instead of a body": 12,
+}
+
+
+@pytest.mark.parametrize("body", sorted(MALFORMED_BODIES), ids=str)
+def test_malformed_answers_are_errors_not_failures(tmp_path, body):
+    e = enricher(tmp_path, RawFetch(MALFORMED_BODIES[body]))
+    assert e.lookup("8.8.8.8") is None
+    assert e.stats["errors"] == 1
+    assert len(e.errors) == 1 and e.errors[0].startswith("8.8.8.8: ") and len(e.errors[0]) < 250
+    e.save()  # nothing usable was cached
+    assert not (tmp_path / "cache.json").exists()
+
+
+def is_usable_text(value):
+    return isinstance(value, str) and 0 < len(value) <= 200 and value.isprintable()
+
+
+# A field of the wrong type or shape: dropped, and named in the error; the usable fields are kept.
+MALFORMED_FIELDS = [
+    {"country": 5},
+    {"country": ["US"]},
+    {"country": {"code": "US"}},
+    {"country": True},
+    {"country": "USA"},
+    {"country": "U1"},
+    {"country": ""},
+    {"country": "U\u0000"},
+    {"country_name": 7},
+    {"country_name": {"en": "Germany"}},
+    {"city": ["Paris"]},
+    {"city": "x" * 5000},
+    {"city": "Line\nbreak"},
+    {"city": "\ud800"},
+    {"city": 3.5},
+    {"city": "   "},
+    {"org": 15169},
+    {"org": ["AS15169", "Google"]},
+    {"org": {"asn": 15169}},
+    {"org": "AS15169\r\nGoogle"},
+]
+
+
+@pytest.mark.parametrize("fields", MALFORMED_FIELDS, ids=lambda fields: repr(fields)[:40])
+def test_unusable_fields_are_dropped_and_reported(tmp_path, fields):
+    answer = {"ip": "8.8.8.8", "country": "DE", "city": "Berlin", "org": "AS64501 Example"}
+    answer.update(fields)
+    e = enricher(tmp_path, RawFetch(json.dumps(answer).encode()))
+    found = e.lookup("8.8.8.8")
+    bad = sorted(fields)[0]
+    assert e.stats["errors"] == 1
+    assert e.errors == ["8.8.8.8: unusable field(s) in the answer: %s" % bad]
+    expected = {"country_code": "DE", "country": "DE", "city": "Berlin", "asn": 64501,
+                "as_organization": "Example", "organisation": "AS64501 Example"}
+    if bad in ("country", "country_name"):
+        expected.pop("country_code")
+        expected.pop("country")
+    if bad == "city":
+        expected.pop("city")
+    if bad == "org":
+        for field in ("asn", "as_organization", "organisation"):
+            expected.pop(field)
+    if bad == "country_name":
+        expected.update({"country_code": "DE", "country": "DE"})
+    assert found == expected
+    # What is cached is what was usable: the next run reads it back without an error.
+    e.save()
+    again = enricher(tmp_path, RawFetch(b"never asked"))
+    assert again.lookup("8.8.8.8") == expected
+    assert again.stats["errors"] == 0 and again.stats["cache_hits"] == 1
+
+
+@pytest.mark.parametrize("org, expected", [
+    # Digits str.isdigit() takes and int() refuses, or more digits than int() converts.
+    ("AS\u00b2\u00b3 Superscript", {"as_organization": "AS\u00b2\u00b3 Superscript", "organisation": "AS\u00b2\u00b3 Superscript"}),
+    ("AS" + "9" * 150 + " Long", {"as_organization": "AS" + "9" * 150 + " Long", "organisation": "AS" + "9" * 150 + " Long"}),
+    ("AS99999999999 Beyond 32 bits", {"as_organization": "AS99999999999 Beyond 32 bits",
+                                      "organisation": "AS99999999999 Beyond 32 bits"}),
+    ("as64500  Lower case", {"asn": 64500, "as_organization": "Lower case", "organisation": "AS64500 Lower case"}),
+    ("AS64500", {"asn": 64500, "as_organization": "unknown", "organisation": "AS64500"}),
+])
+def test_as_numbers_are_read_only_when_they_are_numbers(org, expected):
+    assert parse_ipinfo({"org": org}) == expected
+
+
+@pytest.mark.parametrize("answer", [None, [], 5, "US", True, [{"country": "US"}], {"country": None}])
+def test_parse_ipinfo_takes_any_shape(answer):
+    assert parse_ipinfo(answer) == {}
+
+
+NOW = 1000.0
+
+# Cache entries of every wrong shape: each is asked again, none fails the report.
+MALFORMED_CACHE_ENTRIES = {
+    "list": [],
+    "number": 5,
+    "string": "US",
+    "json null": None,
+    "no answer": {"fetched_at": NOW},
+    "answer is a list": {"fetched_at": NOW, "answer": ["US"]},
+    "answer is a string": {"fetched_at": NOW, "answer": "US"},
+    "answer is null": {"fetched_at": NOW, "answer": None},
+    "no time": {"answer": {"country": "AU"}},
+    "time is text": {"fetched_at": "yesterday", "answer": {"country": "AU"}},
+    "time is null": {"fetched_at": None, "answer": {"country": "AU"}},
+    "time is a boolean": {"fetched_at": True, "answer": {"country": "AU"}},
+    "time is a list": {"fetched_at": [NOW], "answer": {"country": "AU"}},
+    "time is infinite": {"fetched_at": float("inf"), "answer": {"country": "AU"}},
+    "time is NaN": {"fetched_at": float("nan"), "answer": {"country": "AU"}},
+    "time beyond a float": {"fetched_at": 10 ** 400, "answer": {"country": "AU"}},
+    "time in the future": {"fetched_at": NOW + 86400, "answer": {"country": "AU"}},
+}
+
+
+@pytest.mark.parametrize("shape", sorted(MALFORMED_CACHE_ENTRIES), ids=str)
+def test_malformed_cache_entries_are_asked_again(tmp_path, shape):
+    (tmp_path / "cache.json").write_text(json.dumps({"8.8.8.8": MALFORMED_CACHE_ENTRIES[shape]}))
+    fetch = FakeFetch()
+    e = enricher(tmp_path, fetch)
+    assert e.lookup("8.8.8.8")["country_code"] == "US"
+    assert len(fetch.calls) == 1
+    assert e.stats["errors"] == 0
+    e.save()
+    assert json.loads((tmp_path / "cache.json").read_text())["8.8.8.8"]["answer"]["country"] == "US"
+
+
+def test_a_cache_entry_with_unusable_fields_keeps_the_usable_ones(tmp_path):
+    entry = {"fetched_at": NOW, "answer": {"country": 5, "city": "Paris", "org": ["AS1"]}}
+    (tmp_path / "cache.json").write_text(json.dumps({"8.8.8.8": entry}))
+    fetch = FakeFetch()
+    assert enricher(tmp_path, fetch).lookup("8.8.8.8") == {"city": "Paris"}
+    assert fetch.calls == []
+
+
+@pytest.mark.parametrize("content", [
+    b"[]", b"null", b"42", b'"cache"', b"\xff\xfe not utf-8", b"[" * 100000, b'{"8.8.8.8": ' * 100000,
+], ids=["list", "json null", "number", "string", "not utf-8", "deeply nested list", "deeply nested object"])
+def test_a_cache_file_of_another_shape_is_ignored(tmp_path, content):
+    (tmp_path / "cache.json").write_bytes(content)
+    fetch = FakeFetch()
+    assert enricher(tmp_path, fetch).lookup("8.8.8.8")["country_code"] == "US"
+    assert len(fetch.calls) == 1
+
+
+def test_report_with_malformed_answers_and_cache_is_written(tmp_path):
+    """The documented promise: enrichment never fails the report, whatever ipinfo or the cache hold."""
+    from ansible_collections.fortress.nginx.plugins.module_utils.ban_report import report_files
+
+    bodies = [MALFORMED_BODIES[name] for name in sorted(MALFORMED_BODIES)]
+    bodies += [json.dumps(dict({"country": "DE"}, **fields)).encode() for fields in MALFORMED_FIELDS]
+    ips = ["8.8.%d.%d" % (n // 250, n % 250 + 1) for n in range(len(bodies))]
+    answer_for = dict(zip(ips, bodies))
+
+    def fetch(url, headers, timeout):
+        # The damaged cache entries are asked again, and answered well.
+        return 200, answer_for.get(url.split("/")[-2], b'{"country": "AU", "city": "Brisbane"}')
+
+    cache = dict(("9.9.9.%d" % (n + 1), entry) for n, entry in enumerate(MALFORMED_CACHE_ENTRIES.values()))
+    cache["9.9.9.100"] = {"fetched_at": NOW, "answer": {"country": ["US"], "city": {"x": 1}, "org": 15169}}
+    (tmp_path / "cache.json").write_text(json.dumps(cache))
+    results = {"h": status_result({"sshd": ips + sorted(cache)})}
+    e = enricher(tmp_path, fetch, requests_per_second=1000)
+    report = build_report(results, enricher=e, generated_at="2026-01-01T00:00:00Z")
+    files = report_files(report)
+    assert sorted(files) == ["cities.csv", "countries.csv", "hosts.csv", "ips.csv", "jails.csv",
+                             "organisations.csv", "report.html", "report.json"]
+    assert report["totals"]["unique_banned_ips"] == len(ips) + len(cache)
+    for row in report["ips"]:
+        for field in ("country_code", "country", "city", "organisation"):
+            assert is_usable_text(row[field]), (row["ip"], field, row[field])
+        assert row["asn"] is None or (isinstance(row["asn"], int) and 0 <= row["asn"] < 2 ** 32)
+    # Every answer was faulty; no cache entry counts as an error (a damaged one is asked again).
+    assert report["enrichment"]["stats"]["errors"] == len(bodies)
+    assert report["enrichment"]["stats"]["requests"] == len(bodies) + len(MALFORMED_CACHE_ENTRIES)
+    assert len(report["enrichment"]["errors"]) == 10
