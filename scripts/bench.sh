@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark in bench/, each printing its own table. Nothing is asserted.
-# Usage: bench.sh [filters|status|report]...   (default: all three)
+# Usage: bench.sh [filters|status|report|detection]...   (default: all four)
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$FORTRESS_ROOT"
-[ "$#" -gt 0 ] || set -- filters status report
+[ "$#" -gt 0 ] || set -- filters status report detection
 for bench in "$@"; do
   case "$bench" in
     filters) bash scripts/ensure-fail2ban-regex.sh && python bench/filter_throughput.py ;;
     status) bash scripts/ensure-images.sh bookworm && python bench/fail2ban_status_bench.py ;;
     report) python bench/ban_report_bench.py ;;
-    *) die "unknown benchmark '$bench' (filters, status, report)" ;;
+    detection) bash scripts/ensure-fail2ban-regex.sh && python bench/detection_bench.py ;;
+    *) die "unknown benchmark '$bench' (filters, status, report, detection)" ;;
   esac
 done
