@@ -6,8 +6,9 @@
 Two ways in, one result:
 
 * the server socket (one connection carries every command), used when fail2ban's own Python
-  package is importable, because the server pickles some answers (its exceptions, for one) with
-  its own classes;
+  package is importable (the sign that fail2ban is installed for this interpreter); its pickled
+  answers are decoded by a restricted unpickler that builds plain data only and never imports or
+  calls anything from the answer, so a fake server on the socket cannot run code;
 * the ``fail2ban-client`` command line, whose text output is parsed.
 
 Both produce the same raw shape (fail2ban's ``[(section, [(key, value), ...]), ...]`` status lists),
@@ -19,9 +20,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import builtins
 import errno
+import io
 import ipaddress
 import pickle
+import re
+import reprlib
 import socket
 
 DEFAULT_SOCKET = "/var/run/fail2ban/fail2ban.sock"
@@ -40,6 +45,8 @@ KEY_CURRENTLY_BANNED = "Currently banned"
 KEY_TOTAL_BANNED = "Total banned"
 KEY_BANNED_IP_LIST = "Banned IP list"
 KEY_JAIL_LIST = "Jail list"
+KEY_NUMBER_OF_JAILS = "Number of jail"
+JAIL_LIST_SEPARATOR = ", "
 JOURNAL_GROUP_SEPARATOR = " + "
 
 
@@ -52,6 +59,7 @@ class Fail2banError(Exception):
     UNKNOWN_JAIL = "unknown_jail"
     SOCKET_UNAVAILABLE = "socket_unavailable"
     PROTOCOL = "protocol"
+    UNSAFE_ANSWER = "unsafe_answer"
     COMMAND_FAILED = "command_failed"
 
     def __init__(self, reason, message):
@@ -168,13 +176,35 @@ def _as_journal_groups(value):
 
 
 def jail_names_from_status(raw_status):
-    """The jail names of a global status, in fail2ban's order."""
+    """The jail names of a global status, in fail2ban's order.
+
+    fail2ban sends the names as one string joined with ", " (socket and CLI alike), so a name
+    containing a comma is read right as long as no ", " is inside it; when one is, the names
+    cannot be told apart, and fail2ban's own count of jails shows it: that is a clear error
+    rather than a report on jails that do not exist.
+    """
+    count = None
+    names = None
     for key, value in raw_status:
-        if key == KEY_JAIL_LIST:
+        if key == KEY_NUMBER_OF_JAILS:
+            count = value
+        elif key == KEY_JAIL_LIST:
             if isinstance(value, (list, tuple)):
-                return [str(name).strip() for name in value if str(name).strip()]
-            return [name.strip() for name in str(value).split(",") if name.strip()]
-    raise Fail2banError(Fail2banError.PROTOCOL, "no 'Jail list' in fail2ban's status: %r" % (raw_status,))
+                names = [str(name).strip() for name in value]
+            else:
+                value = str(value).strip()
+                names = [name.strip() for name in value.split(JAIL_LIST_SEPARATOR)] if value else []
+    if names is None:
+        raise Fail2banError(Fail2banError.PROTOCOL, "no 'Jail list' in fail2ban's status: %s" % _safe_repr(raw_status))
+    counted = _as_int(count, "number of jails") if count is not None else len(names)
+    if counted != len(names) or not all(names):
+        raise Fail2banError(
+            Fail2banError.PROTOCOL,
+            "cannot tell fail2ban's jails apart: it runs %d jail(s) and lists them as %s, joined with "
+            "%r, so a jail name contains %r. Rename that jail in fail2ban's configuration (the "
+            "fortress.nginx.fail2ban_nginx role accepts only letters, digits, '.', '_' and '-')."
+            % (counted, _brief.repr(JAIL_LIST_SEPARATOR.join(names)), JAIL_LIST_SEPARATOR, JAIL_LIST_SEPARATOR))
+    return names
 
 
 def normalise_jail_status(name, raw_jail):
@@ -280,7 +310,8 @@ def select_jails(all_names, wanted):
 # --------------------------------------------------------------------------------------------
 
 def fail2ban_importable():
-    """True when this interpreter can import fail2ban's package (needed to unpickle answers)."""
+    """True when this interpreter can import fail2ban's package: the sign that fail2ban is installed
+    for it, which method=auto takes for the socket path (decoding answers does not use the package)."""
     try:
         import fail2ban.exceptions  # noqa: F401 pylint: disable=unused-import
     except Exception:  # pylint: disable=broad-except
@@ -305,14 +336,164 @@ def _socket_error(path, exc):
                          "cannot talk to fail2ban's socket %s: %s" % (path, exc))
 
 
+# --------------------------------------------------------------------------------------------
+# Decoding answers: plain data only
+# --------------------------------------------------------------------------------------------
+
+# fail2ban 0.11.2, 1.0.2 and 1.1.0 answer (0, result) with str, int, list and tuple only, and pickle
+# a banned address (its IPAddr class) as the call str(address): that call is the one global a
+# successful answer needs. A failed command answers (1, exception): the exception's class is a
+# global too, and is only ever named, never imported or called (see RemoteException).
+PLAIN_TYPES = (str, bytes, int, float, bool, type(None), list, tuple, dict, set, frozenset)
+CALLABLE_GLOBALS = {("builtins", "str"): str}
+BUILTIN_MODULES = ("builtins", "__builtin__", "exceptions")  # the last two: Python 2 names in old pickles
+FAIL2BAN_EXCEPTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(Exception|Error)\Z")
+# fail2ban's answers nest four deep; this leaves room and keeps repr() and str() far from the
+# recursion limit on a hostile answer.
+MAX_ANSWER_DEPTH = 32
+_brief = reprlib.Repr()
+_brief.maxstring = _brief.maxother = 200
+_brief.maxlist = _brief.maxtuple = _brief.maxdict = _brief.maxset = _brief.maxfrozenset = 20
+
+
+class RemoteException(object):
+    """Stands in for an exception a fail2ban server pickled: its class's name and its arguments.
+
+    Nothing of the named class is imported or run; find_class makes one subclass per name so the
+    pickle's REDUCE/NEWOBJ/BUILD instructions land here.
+    """
+
+    remote_class = "?"
+
+    def __new__(cls, *args, **kwargs):
+        instance = object.__new__(cls)
+        instance.args = args
+        return instance
+
+    def __init__(self, *args, **kwargs):  # pylint: disable=unused-argument
+        pass
+
+    def __setstate__(self, state):
+        # The exception's attributes: not needed for the message, and not to be trusted.
+        pass
+
+    @property
+    def name(self):
+        return self.remote_class.rpartition(".")[2]
+
+    def __repr__(self):
+        return "%s(%s)" % (self.name, ", ".join(_brief.repr(arg) for arg in self.args))
+
+    __str__ = __repr__
+
+
+def _remote_exception_class(module, name):
+    return type("RemoteException", (RemoteException,), {"remote_class": "%s.%s" % (module, name)})
+
+
+def is_exception_global(module, name):
+    """True for a builtin exception class, or a fail2ban class named like an exception."""
+    if module in BUILTIN_MODULES:
+        candidate = getattr(builtins, name, None)
+        return isinstance(candidate, type) and issubclass(candidate, BaseException)
+    return (module == "fail2ban" or module.startswith("fail2ban.")) and bool(FAIL2BAN_EXCEPTION_NAME.match(name))
+
+
+class RefusedGlobal(pickle.UnpicklingError):
+    """An answer asked for a global outside the allowed ones."""
+
+    def __init__(self, module, name):
+        super(RefusedGlobal, self).__init__("%s.%s" % (module, name))
+        self.qualified_name = "%s.%s" % (_brief.repr(module)[1:-1], _brief.repr(name)[1:-1])
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """Builds fail2ban's answers from plain data; refuses every global but str and exception names."""
+
+    def find_class(self, module, name):
+        if not isinstance(module, str) or not isinstance(name, str):
+            raise RefusedGlobal(module, name)
+        allowed = CALLABLE_GLOBALS.get((module, name))
+        if allowed is not None:
+            return allowed
+        if is_exception_global(module, name):
+            return _remote_exception_class(module, name)
+        raise RefusedGlobal(module, name)
+
+    def persistent_load(self, pid):
+        raise pickle.UnpicklingError("persistent IDs are not part of fail2ban's answers")
+
+
+def check_plain(value, allow_exceptions=False):
+    """Raise ValueError unless ``value`` is plain data nested at most MAX_ANSWER_DEPTH deep
+    (RemoteException instances too when ``allow_exceptions``). Iterative: no recursion to exhaust."""
+    pending = [(value, 0)]
+    seen = set()
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_ANSWER_DEPTH:
+            raise ValueError("nested deeper than %d levels" % MAX_ANSWER_DEPTH)
+        if isinstance(item, RemoteException) and allow_exceptions:
+            children = item.args
+        elif type(item) in PLAIN_TYPES:  # pylint: disable=unidiomatic-typecheck
+            if isinstance(item, dict):
+                children = list(item.keys()) + list(item.values())
+            elif isinstance(item, (list, tuple, set, frozenset)):
+                children = item
+            else:
+                continue
+        else:
+            raise ValueError("holds a %s" % type(item).__name__)
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        pending.extend((child, depth + 1) for child in children)
+
+
+def decode_answer(payload, command, path):
+    """fail2ban's pickled answer to ``command``, as ``(code, result)`` of plain data."""
+    try:
+        answer = RestrictedUnpickler(io.BytesIO(payload)).load()
+    except RefusedGlobal as exc:
+        raise Fail2banError(
+            Fail2banError.UNSAFE_ANSWER,
+            "refused the answer to %r on %s: it asks to load %s, and fail2ban's answers hold plain "
+            "data and exception names only. Nothing from it was run. Check what listens on the "
+            "socket (ls -l %s; ss -xlp | grep fail2ban): it may not be fail2ban."
+            % (command, path, exc.qualified_name, path))
+    except Exception as exc:  # pylint: disable=broad-except
+        raise Fail2banError(Fail2banError.PROTOCOL,
+                            "cannot decode fail2ban's answer to %r: %s" % (command, _brief.repr(str(exc))))
+    if not isinstance(answer, tuple) or len(answer) != 2 or answer[0] not in (0, 1) or isinstance(answer[0], bool):
+        raise Fail2banError(Fail2banError.PROTOCOL,
+                            "unexpected answer to %r: %s" % (command, _safe_repr(answer)))
+    code, result = answer
+    try:
+        check_plain(result, allow_exceptions=code != 0)
+    except ValueError as exc:
+        raise Fail2banError(Fail2banError.UNSAFE_ANSWER,
+                            "refused the answer to %r on %s: it %s, which fail2ban never sends. "
+                            "Check what listens on the socket: it may not be fail2ban." % (command, path, exc))
+    return code, result
+
+
+def _safe_repr(value):
+    try:
+        check_plain(value, allow_exceptions=True)
+    except ValueError:
+        return "<%s>" % type(value).__name__
+    return _brief.repr(value)
+
+
 class SocketClient(object):
     """One connection to fail2ban's server socket, carrying any number of commands.
 
     Our own framing rather than fail2ban's CSocket: it is a dozen lines, behaves the same on
     0.11, 1.0 and 1.1 (CSocket's constructor and receive() signatures differ between them), and
     receives into one growing buffer (CSocket re-concatenates its message for every chunk, which
-    is quadratic on the megabytes a jail with 50,000 bans answers with). fail2ban's package is
-    still needed to unpickle answers that carry its classes.
+    is quadratic on the megabytes a jail with 50,000 bans answers with), and decodes answers with
+    RestrictedUnpickler rather than pickle.loads, so whatever listens on the socket cannot make
+    this process import or run anything.
     """
 
     def __init__(self, path=DEFAULT_SOCKET, timeout=30.0):
@@ -366,21 +547,12 @@ class SocketClient(object):
                                 "fail2ban's server did not answer %r within the timeout on %s" % (list(args), self.path))
         except (OSError, socket.error) as exc:
             raise _socket_error(self.path, exc)
-        try:
-            answer = pickle.loads(payload)
-        except ImportError as exc:
-            raise Fail2banError(Fail2banError.NOT_INSTALLED,
-                                "cannot decode fail2ban's answer to %r: %s. fail2ban's Python package "
-                                "must be importable by the module's interpreter; use method=cli otherwise."
-                                % (list(args), exc))
-        except Exception as exc:  # pylint: disable=broad-except
-            raise Fail2banError(Fail2banError.PROTOCOL, "cannot decode fail2ban's answer to %r: %s" % (list(args), exc))
-        if not isinstance(answer, tuple) or len(answer) != 2:
-            raise Fail2banError(Fail2banError.PROTOCOL, "unexpected answer to %r: %r" % (list(args), answer))
-        code, result = answer
+        code, result = decode_answer(payload, list(args), self.path)
         if code != 0:
-            raise Fail2banError(Fail2banError.COMMAND_FAILED,
-                                "fail2ban refused %r: %r" % (list(args), result))
+            reason = Fail2banError.COMMAND_FAILED
+            if isinstance(result, RemoteException) and result.name == "UnknownJailException":
+                reason = Fail2banError.UNKNOWN_JAIL
+            raise Fail2banError(reason, "fail2ban refused %r: %s" % (list(args), _brief.repr(result)))
         return result
 
 

@@ -77,6 +77,11 @@ notes:
     C(status), C(get JAIL banip --with-time)).
   - On the command-line path, log file names containing spaces are split at the spaces, because
     C(fail2ban-client) prints the list joined with spaces.
+  - Answers on the socket are decoded as plain data only (no import, no call but C(str)); an answer
+    asking for anything else fails with C(reason=unsafe_answer) and nothing from it runs.
+    fail2ban's exceptions are reported by class name and arguments.
+  - fail2ban lists jails joined with C(", "); a jail name containing C(", ") cannot be told apart
+    and fails with C(reason=protocol). A comma alone is fine.
   - Ban times are fail2ban's own text, in the server's local time; a permanent ban has
     C(bantime=-1) and the end C(9999-12-31 23:59:59).
 seealso:

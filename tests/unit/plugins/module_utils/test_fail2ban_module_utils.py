@@ -13,6 +13,7 @@ import json
 import os
 import pickle
 import socket
+import sys
 import threading
 
 import pytest
@@ -44,12 +45,33 @@ def as_fail2ban_sends(value):
     return value
 
 
+class IPAddr(object):
+    """Pickles like fail2ban's own IPAddr (fail2ban/server/ipdns.py, 0.11.2 to 1.1.0): as the call
+    str(address). Its banned-IP lists arrive that way, so the client must allow that one call."""
+
+    def __init__(self, ntoa):
+        self.ntoa = ntoa
+
+    def __reduce__(self):
+        return (str, (self.ntoa,))
+
+
+def with_ipaddr_objects(raw_jail):
+    """A recorded jail status with its banned IPs as fail2ban holds them (IPAddr objects)."""
+    sections = []
+    for section, entries in raw_jail:
+        entries = [(key, [IPAddr(ip) for ip in value] if key == "Banned IP list" else value)
+                   for key, value in entries]
+        sections.append((section, entries))
+    return sections
+
+
 def recorded_answers(release):
     """Map each command the module sends to fail2ban's recorded answer."""
     record = socket_record(release)
     answers = {("version",): record["version"], ("status",): as_fail2ban_sends(record["status"])}
     for name, raw in record["jails"].items():
-        answers[("status", name)] = as_fail2ban_sends(raw)
+        answers[("status", name)] = with_ipaddr_objects(as_fail2ban_sends(raw))
         answers[("get", name, "banip", "--with-time")] = record["ban_times"][name]
     return answers
 
@@ -259,6 +281,74 @@ def test_jail_names_with_dots_and_dashes():
     assert f2b.jail_names_from_status(raw) == ["a.b-c", "nginx-4xx", "x_y.z"]
 
 
+def jail_list_answers(names):
+    """fail2ban's answers for jails with these names: the global status joins them with ", "
+    (fail2ban/server/server.py), each jail has a small status of its own."""
+    answers = {("version",): "1.1.0",
+               ("status",): [("Number of jail", len(names)), ("Jail list", ", ".join(sorted(names)))]}
+    for name in names:
+        answers[("status", name)] = [("Filter", [("Currently failed", 0), ("Total failed", 1), ("File list", [])]),
+                                     ("Actions", [("Currently banned", 1), ("Total banned", 1),
+                                                  ("Banned IP list", [IPAddr("192.0.2.%d" % len(name))])])]
+    return answers
+
+
+def jail_list_cli(names):
+    """fail2ban-client's text for the same jails."""
+    answers = jail_list_answers(names)
+
+    def run(argv):
+        args = tuple(argv[1:])
+        if args == ("version",):
+            return 0, "1.1.0\n", ""
+        if args == ("status",):
+            return 0, "Status\n|- Number of jail:\t%d\n`- Jail list:\t%s\n" % (
+                len(names), ", ".join(sorted(names))), ""
+        if args[0] == "status" and args in answers:
+            return 0, ("Status for the jail: %s\n|- Filter\n|  |- Currently failed:\t0\n|  |- Total failed:\t1\n"
+                       "|  `- File list:\t\n`- Actions\n   |- Currently banned:\t1\n   |- Total banned:\t1\n"
+                       "   `- Banned IP list:\t192.0.2.%d\n" % (args[1], len(args[1]))), ""
+        return 255, "", "Sorry but the jail '%s' does not exist\n" % args[1]
+    return run
+
+
+def test_a_comma_inside_a_jail_name_is_read_right_on_both_paths(short_tmp):
+    names = ["nginx,http-auth", "sshd", "web,admin"]
+    server = serve(short_tmp, jail_list_answers(names))
+    try:
+        by_socket = f2b.collect_via_socket(server.path)
+    finally:
+        server.stop()
+    by_cli = f2b.collect_via_cli(jail_list_cli(names), "fail2ban-client")
+    assert by_socket["jail_names"] == by_cli["jail_names"] == names
+    assert by_socket["jails"]["web,admin"]["actions"]["banned_ips"] == ["192.0.2.9"]
+    by_socket.pop("method")
+    by_cli.pop("method")
+    assert by_socket == by_cli
+
+
+@pytest.mark.parametrize("names", [["a, b", "c"], ["x", ", y"], ["sshd, ", "web"], ["only, one"]])
+def test_a_jail_name_containing_comma_space_is_a_clear_error_on_both_paths(short_tmp, names):
+    server = serve(short_tmp, jail_list_answers(names))
+    try:
+        with pytest.raises(f2b.Fail2banError) as by_socket:
+            f2b.collect_via_socket(server.path)
+    finally:
+        server.stop()
+    with pytest.raises(f2b.Fail2banError) as by_cli:
+        f2b.collect_via_cli(jail_list_cli(names), "fail2ban-client")
+    for info in (by_socket, by_cli):
+        assert info.value.reason == f2b.Fail2banError.PROTOCOL
+        assert "cannot tell fail2ban's jails apart: it runs %d jail(s)" % len(names) in info.value.message
+        assert "Rename that jail" in info.value.message
+    # Nothing was asked about jails that do not exist.
+    assert [command for command in server.commands if command[0] == "status" and len(command) > 1] == []
+
+
+def test_jail_list_without_a_count_is_taken_as_it_is():
+    assert f2b.jail_names_from_status([("Jail list", "a,b, c")]) == ["a,b", "c"]
+
+
 def test_unexpected_text_is_a_clear_error():
     with pytest.raises(f2b.Fail2banError) as info:
         f2b.parse_jail_status("Welcome to something else\n")
@@ -365,17 +455,10 @@ def test_socket_permission_denied_says_become(monkeypatch):
     assert "become: true" in info.value.message
 
 
-def test_answer_needing_fail2ban_classes_without_fail2ban(short_tmp):
-    # What an answer pickled with a class of a package this interpreter cannot import looks like.
-    needs_missing_package = b"cfortress_no_such_fail2ban.exceptions\nUnknownJailException\n."
-    server = serve(short_tmp, lambda command: needs_missing_package)
-    try:
-        with pytest.raises(f2b.Fail2banError) as info:
-            f2b.collect_via_socket(server.path)
-    finally:
-        server.stop()
-    assert info.value.reason == f2b.Fail2banError.NOT_INSTALLED
-    assert "method=cli" in info.value.message
+def test_banned_ips_arrive_as_str_calls_like_fail2ban_pickles_them():
+    payload = pickle.dumps((0, [IPAddr("192.0.2.1"), IPAddr("2001:db8::1")]), pickle.HIGHEST_PROTOCOL)
+    assert b"builtins" in payload and b"str" in payload  # the one global a real answer needs
+    assert f2b.decode_answer(payload, ["status", "sshd"], "/run/f2b.sock") == (0, ["192.0.2.1", "2001:db8::1"])
 
 
 def test_server_error_answer(short_tmp):
@@ -386,7 +469,202 @@ def test_server_error_answer(short_tmp):
     finally:
         server.stop()
     assert info.value.reason == f2b.Fail2banError.COMMAND_FAILED
-    assert "boom" in info.value.message
+    assert info.value.message == "fail2ban refused ['version']: ValueError('boom')"
+
+
+# ------------------------------------------------------------------------------------------
+# fail2ban's own exceptions: named, never imported or called
+# ------------------------------------------------------------------------------------------
+
+class Constructed(object):
+    """Records every construction of the stand-in fail2ban classes below."""
+    calls = []
+
+
+def fail2ban_exception_answer(monkeypatch, class_name, base, *args):
+    """``(1, fail2ban.exceptions.<class_name>(*args))`` pickled as a real fail2ban server pickles it.
+
+    pickle needs the class importable to write it, so a module stands in for fail2ban.exceptions
+    while the answer is written, and is gone before the client reads it.
+    """
+    import types
+
+    def __init__(self, *init_args):
+        Constructed.calls.append(init_args)
+        base.__init__(self, *init_args)
+
+    module = types.ModuleType("fail2ban.exceptions")
+    cls = type(class_name, (base,), {"__init__": __init__, "__module__": "fail2ban.exceptions"})
+    setattr(module, class_name, cls)
+    package = types.ModuleType("fail2ban")
+    package.exceptions = module
+    with monkeypatch.context() as patch:
+        patch.setitem(sys.modules, "fail2ban", package)
+        patch.setitem(sys.modules, "fail2ban.exceptions", module)
+        payload = pickle.dumps((1, cls(*args)), pickle.HIGHEST_PROTOCOL)
+    del Constructed.calls[:]
+    return payload
+
+
+def test_fail2ban_exception_is_named_without_fail2ban(monkeypatch, short_tmp):
+    payload = fail2ban_exception_answer(monkeypatch, "UnknownJailException", KeyError, "nginx-4xx")
+    assert b"fail2ban.exceptions" in payload and b"UnknownJailException" in payload
+    server = serve(short_tmp, lambda command: payload)
+    try:
+        with pytest.raises(f2b.Fail2banError) as info:
+            f2b.collect_via_socket(server.path)
+    finally:
+        server.stop()
+    assert info.value.reason == f2b.Fail2banError.UNKNOWN_JAIL
+    assert info.value.message == "fail2ban refused ['version']: UnknownJailException('nginx-4xx')"
+    # The class was never called; the module standing in for fail2ban.exceptions is gone, so an
+    # unpickler that imported it would have failed with ImportError instead.
+    assert Constructed.calls == []
+
+
+def test_other_fail2ban_exceptions_are_command_failures(monkeypatch):
+    payload = fail2ban_exception_answer(monkeypatch, "DuplicateJailException", Exception, "sshd")
+    code, error = f2b.decode_answer(payload, ["status"], "/run/f2b.sock")
+    assert code == 1
+    assert isinstance(error, f2b.RemoteException)
+    assert (error.remote_class, error.args) == ("fail2ban.exceptions.DuplicateJailException", ("sshd",))
+    assert Constructed.calls == []
+
+
+# ------------------------------------------------------------------------------------------
+# A hostile socket: nothing in an answer runs
+# ------------------------------------------------------------------------------------------
+
+HOSTILE_CALLS = []
+
+
+def record_hostile_call(*args):
+    """What a hostile answer would make the client call, if the client let it."""
+    HOSTILE_CALLS.append(args)
+    return "ran"
+
+
+class Reduce(object):
+    """An object whose pickle is the call ``function(*args)`` when unpickled (the classic payload)."""
+
+    def __init__(self, function, *args):
+        self.function = function
+        self.args = args
+
+    def __reduce__(self):
+        return (self.function, self.args)
+
+
+def stack_global(module, name):
+    """Protocol 4's STACK_GLOBAL of ``module`` and ``name``: the form that resolves dotted names."""
+    def short_unicode(text):
+        return b"\x8c" + bytes([len(text)]) + text.encode()
+    return b"\x80\x04" + short_unicode(module) + short_unicode(name) + b"\x93."
+
+
+def hostile_payloads(marker):
+    """(label, payload, what the refusal must name) for many ways of making an unpickler run code."""
+    import subprocess
+    command = "touch %s" % marker
+    payloads = []
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        payloads.append(("os.system as the answer, protocol %d" % protocol,
+                         pickle.dumps(Reduce(os.system, command), protocol), "system"))
+    payloads += [
+        ("os.system inside a successful answer", pickle.dumps((0, [Reduce(os.system, command)]), 2), "system"),
+        ("os.system as the error", pickle.dumps((1, Reduce(os.system, command)), 4), "system"),
+        ("os.system in a fail2ban exception's arguments",
+         b"(I1\ncfail2ban.exceptions\nUnknownJailException\n(cposix\nsystem\n(V" + command.encode()
+         + b"\ntRtRt.", "posix.system"),
+        ("subprocess.Popen", pickle.dumps((0, Reduce(subprocess.Popen, ["sh", "-c", command])), 4), "Popen"),
+        ("builtins.eval", pickle.dumps((0, Reduce(eval, "__import__('os').system(%r)" % command)), 4), "builtins.eval"),
+        ("builtins.exec", pickle.dumps(Reduce(exec, "import os; os.system(%r)" % command), 3), "builtins.exec"),
+        ("builtins.__import__", b"cbuiltins\n__import__\n(Vos\ntR.", "builtins.__import__"),
+        ("builtins.getattr", b"cbuiltins\ngetattr\n(cbuiltins\nstr\nVjoin\ntR.", "builtins.getattr"),
+        ("a dotted name reaching past str", stack_global("builtins", "str.__class__.mro"), "str.__class__.mro"),
+        ("a fail2ban class that is not an exception", b"cfail2ban.server.action\nCommandAction\n(V" + command.encode()
+         + b"\ntR.", "fail2ban.server.action.CommandAction"),
+        ("a function of this test", pickle.dumps((0, Reduce(record_hostile_call, command)), 4), "record_hostile_call"),
+    ]
+    return payloads
+
+
+@pytest.fixture
+def marker(tmp_path):
+    path = tmp_path / "pwned"
+    yield path
+    assert not path.exists(), "a hostile answer ran a command"
+    assert HOSTILE_CALLS == [], "a hostile answer called a function"
+
+
+def test_hostile_payloads_run_nothing_and_say_so(short_tmp, marker):
+    for label, payload, names in hostile_payloads(marker):
+        server = serve(short_tmp, lambda command, payload=payload: payload)
+        try:
+            with pytest.raises(f2b.Fail2banError) as info:
+                f2b.collect_via_socket(server.path)
+        finally:
+            server.stop()
+            os.unlink(server.path)
+        assert info.value.reason == f2b.Fail2banError.UNSAFE_ANSWER, label
+        assert names in info.value.message, (label, info.value.message)
+        assert "Nothing from it was run" in info.value.message, label
+        assert "may not be fail2ban" in info.value.message, label
+        # The proof that the payload is live: plain pickle would have run it.
+        assert not marker.exists(), label
+
+
+def test_the_hostile_payloads_would_run_under_plain_pickle(marker):
+    # Shows the test above can fail: the same bytes, given to pickle.loads, do call the function.
+    payload = dict((label, data) for label, data, _names in hostile_payloads(marker))["a function of this test"]
+    assert pickle.loads(payload) == (0, "ran")
+    assert HOSTILE_CALLS == [("touch %s" % marker,)]
+    del HOSTILE_CALLS[:]
+
+
+def nested_answer(depth):
+    """``(0, [[[...]]])`` nested ``depth`` lists deep, written opcode by opcode (pickle.dumps
+    would recurse): MARK, 0, ``depth`` empty lists, APPEND each into the one below, TUPLE."""
+    return b"(I0\n" + b"]" * depth + b"a" * (depth - 1) + b"t."
+
+
+@pytest.mark.parametrize("payload, complaint", [
+    pytest.param(pickle.dumps((0, ValueError("x")), 4), "holds a RemoteException", id="an exception where data belongs"),
+    pytest.param(pickle.dumps((0, [ValueError]), 4), "holds a type", id="a class where data belongs"),
+    pytest.param(pickle.dumps((0, {"f": str}), 4), "holds a type", id="the str type itself"),
+    pytest.param(nested_answer(40), "nested deeper than 32 levels", id="nesting deeper than fail2ban's"),
+    pytest.param(nested_answer(200000), "nested deeper than 32 levels", id="nesting deep enough to break repr()"),
+])
+def test_answers_fail2ban_never_sends_are_refused(payload, complaint):
+    with pytest.raises(f2b.Fail2banError) as info:
+        f2b.decode_answer(payload, ["status"], "/run/f2b.sock")
+    assert info.value.reason == f2b.Fail2banError.UNSAFE_ANSWER
+    assert complaint in info.value.message
+
+
+def test_nesting_as_deep_as_allowed_is_accepted():
+    assert f2b.decode_answer(nested_answer(33), ["status"], "/run/f2b.sock")[0] == 0
+
+
+@pytest.mark.parametrize("payload", [
+    pytest.param(b"<html>hello</html>", id="not a pickle"),
+    pytest.param(pickle.dumps((0, "1.0.2"), 4)[:-3], id="a truncated pickle"),
+    pytest.param(b"(I0\nPsome-id\nt.", id="a persistent id"),
+    pytest.param(b"\x80\x02\x82\x01.", id="an extension code"),
+])
+def test_undecodable_answers_are_protocol_errors(payload):
+    with pytest.raises(f2b.Fail2banError) as info:
+        f2b.decode_answer(payload, ["status"], "/run/f2b.sock")
+    assert info.value.reason == f2b.Fail2banError.PROTOCOL
+    assert "cannot decode fail2ban's answer to ['status']" in info.value.message
+
+
+@pytest.mark.parametrize("answer", ["ERROR: something", (2, "x"), (True, "x"), (0,), [0, "x"], (0, "x", 1)])
+def test_answers_of_another_shape_are_protocol_errors(answer):
+    with pytest.raises(f2b.Fail2banError) as info:
+        f2b.decode_answer(pickle.dumps(answer, 4), ["status"], "/run/f2b.sock")
+    assert info.value.reason == f2b.Fail2banError.PROTOCOL
+    assert "unexpected answer to ['status']" in info.value.message
 
 
 def recorded_cli_error(release, case):

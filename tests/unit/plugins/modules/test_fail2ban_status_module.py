@@ -115,3 +115,65 @@ def test_socket_method_on_a_stopped_server(tmp_path, monkeypatch, capsys):
     result = run_module({"method": "socket", "socket": str(tmp_path / "absent.sock")}, capsys)
     assert result["failed"] is True
     assert result["reason"] == "not_running"
+
+
+class Reduce(object):
+    """Pickles as the call ``function(*args)``: what a hostile server would answer with."""
+
+    def __init__(self, function, *args):
+        self.function = function
+        self.args = args
+
+    def __reduce__(self):
+        return (self.function, self.args)
+
+
+def serve_once(path, payload):
+    """A fake fail2ban socket that answers the first command with ``payload`` (raw bytes)."""
+    import pickle
+    import socket
+    import threading
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(1)
+    received = []
+
+    def answer():
+        conn, dummy = listener.accept()
+        with conn:
+            buf = b""
+            while b"<F2B_END_COMMAND>" not in buf:
+                buf += conn.recv(4096)
+            received.append(pickle.loads(buf.split(b"<F2B_END_COMMAND>")[0]))
+            conn.sendall(payload + b"<F2B_END_COMMAND>")
+        listener.close()
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    return thread, received
+
+
+def test_hostile_socket_runs_nothing_and_fails_clearly(monkeypatch, capsys):
+    import pickle
+    import tempfile
+
+    monkeypatch.setattr(fail2ban_status, "fail2ban_importable", lambda: True)
+    directory = tempfile.mkdtemp(prefix="f2b")  # AF_UNIX paths must stay short
+    marker = os.path.join(directory, "pwned")
+    path = os.path.join(directory, "fail2ban.sock")
+    thread, received = serve_once(path, pickle.dumps(Reduce(os.system, "touch %s" % marker), 2))
+    try:
+        result = run_module({"method": "socket", "socket": path}, capsys)
+        thread.join(10)
+    finally:
+        for name in os.listdir(directory):
+            os.unlink(os.path.join(directory, name))
+        os.rmdir(directory)
+    assert received == [["version"]]
+    assert not os.path.exists(marker)
+    assert result["failed"] is True
+    assert result["reason"] == "unsafe_answer"
+    assert "refused the answer to ['version']" in result["msg"]
+    assert "system" in result["msg"] and "Nothing from it was run" in result["msg"]
+    assert "Traceback" not in json.dumps(result)
