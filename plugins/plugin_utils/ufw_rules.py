@@ -390,3 +390,79 @@ def existing_rules(tuple_lines):
         seen.add(key)
         rules.append(dict((field, params.get(field)) for field in RULE_FIELDS))
     return rules
+
+
+# What `ufw default`/`ufw logging` write to ufw's own files, for comparing them without calling ufw.
+POLICY_WORDS = {'allow': 'ACCEPT', 'deny': 'DROP', 'reject': 'REJECT'}
+POLICY_KEYS = {'incoming': 'DEFAULT_INPUT_POLICY', 'outgoing': 'DEFAULT_OUTPUT_POLICY',
+               'routed': 'DEFAULT_FORWARD_POLICY'}
+SETTING_KEYS = ('IPV6', 'LOGLEVEL') + tuple(POLICY_KEYS.values())
+
+
+def _families(rule, ipv6):
+    """The address families a module rule is stored in: both for 'any' (when IPv6 is on), else its own."""
+    for key in ('from_ip', 'to_ip'):
+        value = rule.get(key, 'any')
+        if not _is_any(value):
+            return {ipaddress.ip_network(str(value), strict=False).version}
+    return {4, 6} if ipv6 else {4}
+
+
+def read_host_state(lines):
+    """Split ``grep -H`` output over ufw's rule and settings files into tuples per family and settings.
+
+    Lines look like ``/etc/ufw/user6.rules:### tuple ### ...`` or ``/etc/default/ufw:IPV6=yes``.
+    """
+    if isinstance(lines, str):
+        lines = lines.splitlines()
+    tuples = {4: [], 6: []}
+    settings = {}
+    for line in lines:
+        path, sep, text = line.partition(':')
+        if not sep:
+            continue
+        text = text.strip()
+        if text.startswith('### tuple ###'):
+            tuples[6 if path.endswith('user6.rules') else 4].append(text)
+            continue
+        key, sep, value = text.partition('=')
+        if sep and key in SETTING_KEYS:
+            settings[key] = value.strip().strip('"').strip("'")
+    return tuples, settings
+
+
+def plan(lines, managed_rules, ipv6=True, purge=False, keep_comment_prefixes=()):
+    """What the role must change, from one read of ufw's files (see read_host_state).
+
+    Returns ``existing`` (every stored rule), ``missing`` (managed rules not stored with the same
+    match and comment in every family they belong to: the ones to add), ``purge`` (stored rules
+    that are not managed, when ``purge``) and ``settings`` (IPV6, LOGLEVEL and the three
+    policies as ufw's files hold them).
+    """
+    tuples, settings = read_host_state(lines)
+    stored = {4: set(), 6: set()}
+    for family, family_lines in tuples.items():
+        for line in family_lines:
+            params = parse_tuple(line)
+            stored[family].add((rule_key(params), params.get('comment') or ''))
+    missing = [rule for rule in managed_rules
+               if any((rule_key(rule), rule.get('comment') or '') not in stored[family]
+                      for family in _families(rule, ipv6))]
+    all_lines = tuples[4] + tuples[6]
+    return {
+        'existing': existing_rules(all_lines),
+        'missing': missing,
+        'purge': rules_to_purge(all_lines, managed_rules, keep_comment_prefixes) if purge else [],
+        'settings': settings,
+    }
+
+
+def settings_to_change(settings, policies, logging):
+    """The policy directions and the logging level whose stored value differs from the wanted one."""
+    changes = {'policies': [], 'logging': False}
+    for direction, policy in policies.items():
+        if settings.get(POLICY_KEYS[direction]) != POLICY_WORDS[policy]:
+            changes['policies'].append({'direction': direction, 'policy': policy})
+    level = 'low' if logging == 'on' else logging
+    changes['logging'] = settings.get('LOGLEVEL') != level
+    return changes

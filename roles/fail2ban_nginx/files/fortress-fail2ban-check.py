@@ -2,7 +2,7 @@
 # Managed by Ansible (fortress.nginx.fail2ban_nginx).
 # Validates a candidate fail2ban file before Ansible puts it in place (used as `validate:`).
 #
-#   fortress-fail2ban-check filter CANDIDATE DEST [SAMPLES.json]
+#   fortress-fail2ban-check filter CANDIDATE DEST [SAMPLES.json]   (samples of every filter, by name)
 #   fortress-fail2ban-check config CANDIDATE DEST
 #
 # The candidate is placed at DEST inside a scratch copy of the configuration directory, so the
@@ -65,7 +65,7 @@ def check_filter(staged, target, samples_path):
     if not samples_path:
         return
     with open(samples_path) as handle:
-        samples = json.load(handle)
+        samples = json.load(handle).get(os.path.splitext(os.path.basename(target))[0]) or {}
     name = os.path.basename(target)
     expected = [sample["host"] for sample in samples.get("match", [])]
     if expected:

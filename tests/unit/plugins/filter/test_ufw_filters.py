@@ -12,8 +12,8 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-NAMES = ['ufw_address_errors', 'ufw_existing_rules', 'ufw_lockout_reason', 'ufw_management_connection',
-         'ufw_module_rules', 'ufw_rule_errors', 'ufw_rules_to_purge']
+NAMES = ['ufw_address_errors', 'ufw_lockout_reason', 'ufw_management_connection',
+         'ufw_module_rules', 'ufw_plan', 'ufw_rule_errors']
 
 
 def _filter(name):
@@ -37,7 +37,7 @@ def test_filters_end_to_end():
 
 
 def test_unparseable_tuples_raise_a_filter_error():
-    with pytest.raises(AnsibleFilterError, match='ufw_existing_rules'):
-        _filter('ufw_existing_rules')(['### tuple ### allow tcp'])
-    with pytest.raises(AnsibleFilterError, match='ufw_rules_to_purge'):
-        _filter('ufw_rules_to_purge')(['### tuple ### allow tcp'], [])
+    with pytest.raises(AnsibleFilterError, match='ufw_plan'):
+        _filter('ufw_plan')(['/etc/ufw/user.rules:### tuple ### allow tcp'], [])
+    with pytest.raises(AnsibleFilterError, match='ufw_plan'):
+        _filter('ufw_plan')([], [], policies={'sideways': 'deny'})

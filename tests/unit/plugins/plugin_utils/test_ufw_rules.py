@@ -214,3 +214,54 @@ def test_a_desired_host_address_matches_its_stored_form():
     desired = u.build_module_rules([{'port': 22, 'from': '203.0.113.7/32'}], 'in', '')
     lines = ['### tuple ### allow tcp 22 0.0.0.0/0 any 203.0.113.7 in']
     assert u.rules_to_purge(lines, desired) == []
+
+
+# What `grep -H` prints over ufw's files on a host the role has converged (IPv6 on).
+HOST_STATE = [
+    '/etc/ufw/user.rules:### tuple ### limit tcp 22 0.0.0.0/0 any 0.0.0.0/0 in comment=666f7274726573733a20737368',
+    '/etc/ufw/user.rules:### tuple ### allow tcp 80 0.0.0.0/0 any 0.0.0.0/0 in comment=666f7274726573733a2068747470',
+    '/etc/ufw/user.rules:### tuple ### allow tcp 22 0.0.0.0/0 any 192.0.2.10 in comment=666f7274726573733a20616e7369626c6520636f6e74726f6c6c6572',
+    '/etc/ufw/user.rules:### tuple ### reject any any 0.0.0.0/0 any 192.0.2.66 in comment=6279204661696c3242616e',
+    '/etc/ufw/user6.rules:### tuple ### limit tcp 22 ::/0 any ::/0 in comment=666f7274726573733a20737368',
+    '/etc/default/ufw:IPV6=yes',
+    '/etc/default/ufw:DEFAULT_INPUT_POLICY="DROP"',
+    '/etc/default/ufw:DEFAULT_OUTPUT_POLICY="ACCEPT"',
+    '/etc/default/ufw:DEFAULT_FORWARD_POLICY="DROP"',
+    '/etc/ufw/ufw.conf:LOGLEVEL=low',
+]
+
+
+def _managed():
+    return (u.build_module_rules([{'port': 22, 'from': '192.0.2.10', 'comment': 'ansible controller'}], 'in', 'fortress:')
+            + u.build_module_rules([{'port': 22, 'rule': 'limit', 'comment': 'ssh'}, {'port': 80, 'comment': 'http'}],
+                                   'in', 'fortress:'))
+
+
+def test_plan_adds_only_what_a_family_lacks():
+    result = u.plan(HOST_STATE, _managed(), ipv6=True)
+    # ssh is stored for both families, the controller rule for its own; http lacks its IPv6 copy.
+    assert [rule['comment'] for rule in result['missing']] == ['fortress: http']
+    # With IPv6 off, an IPv4 copy is enough.
+    assert u.plan(HOST_STATE, _managed(), ipv6=False)['missing'] == []
+    assert result['purge'] == []
+
+
+def test_plan_sees_a_changed_comment_as_missing():
+    managed = u.build_module_rules([{'port': 22, 'rule': 'limit', 'comment': 'ssh (office)'}], 'in', 'fortress:')
+    assert u.plan(HOST_STATE, managed)['missing'] == managed
+
+
+def test_plan_purges_unmanaged_rules_but_keeps_fail2ban_bans():
+    purge = u.plan(HOST_STATE, _managed()[:2], purge=True, keep_comment_prefixes=['by Fail2Ban'])['purge']
+    assert [(rule['to_port'], rule['from_ip']) for rule in purge] == [('80', 'any')]
+
+
+def test_plan_reads_settings_and_names_their_changes():
+    settings = u.plan(HOST_STATE, [])['settings']
+    assert settings == {'IPV6': 'yes', 'DEFAULT_INPUT_POLICY': 'DROP', 'DEFAULT_OUTPUT_POLICY': 'ACCEPT',
+                        'DEFAULT_FORWARD_POLICY': 'DROP', 'LOGLEVEL': 'low'}
+    changes = u.settings_to_change(settings, {'incoming': 'deny', 'outgoing': 'deny', 'routed': 'deny'}, 'on')
+    assert changes == {'policies': [{'direction': 'outgoing', 'policy': 'deny'}], 'logging': False}
+    assert u.settings_to_change(settings, {}, 'high')['logging'] is True
+    # A host with no ufw files yet: everything differs.
+    assert len(u.settings_to_change({}, {'incoming': 'reject'}, 'low')['policies']) == 1
