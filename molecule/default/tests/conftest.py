@@ -1,12 +1,18 @@
-"""Shared fixtures: the client container and the target's addresses as the client resolves them."""
-import os
+"""Shared fixtures: the client container and the targets' names as the client resolves them.
 
+The scenario has one target per Debian release (the inventory group `fortress`); every test that
+takes `host` runs once per target. The client and the attacker are shared.
+"""
 import pytest
 import testinfra
 
-DISTRO = os.environ.get("MOLECULE_DISTRO", "bookworm")
-TARGET = "fortress-target-%s" % DISTRO
-CLIENT = "fortress-client-%s" % DISTRO
+CLIENT = "fortress-client"
+ATTACKER = "fortress-attacker"
+
+
+def name_of(host):
+    """The target's container name, which Docker's DNS resolves on the scenario's network."""
+    return host.backend.get_hostname()
 
 # Runs a TCP connect or a UDP send from a host; prints "open", "refused" or "timeout".
 PROBE = r"""

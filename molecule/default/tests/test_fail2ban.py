@@ -8,12 +8,11 @@ import pytest
 import testinfra
 import testinfra.utils.ansible_runner
 
-from conftest import CLIENT, DISTRO
+from conftest import ATTACKER, CLIENT
 
 testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
     os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("fortress")
 
-ATTACKER = "fortress-attacker-%s" % DISTRO
 EXPECTED_JAILS = {"sshd", "nginx-4xx", "nginx-http-auth", "nginx-botsearch", "nginx-forbidden",
                   "nginx-sslerror", "nginx-limit-req", "ufw"}
 

@@ -5,7 +5,7 @@ import uuid
 import pytest
 import testinfra.utils.ansible_runner
 
-from conftest import CLIENT, TARGET, probe
+from conftest import CLIENT, name_of, probe
 
 testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
     os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("fortress")
@@ -40,15 +40,15 @@ def test_ufw_starts_at_boot(host):
 
 
 @pytest.mark.parametrize("family", FAMILIES)
-def test_allowed_port_80_answers_the_client(client, family):
-    assert probe(client, family, TARGET, 80) == "open"
+def test_allowed_port_80_answers_the_client(host, client, family):
+    assert probe(client, family, name_of(host), 80) == "open"
 
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_listening_port_8080_is_dropped_for_the_client(host, client, family):
     # The listener is up (the target reaches it over loopback): only the firewall hides it.
     assert probe(host, family, "localhost", 8080) == "open"
-    assert probe(client, family, TARGET, 8080) in ("timeout", "refused")
+    assert probe(client, family, name_of(host), 8080) in ("timeout", "refused")
 
 
 @pytest.mark.parametrize("family", FAMILIES)
