@@ -6,10 +6,12 @@
 #   FORTRESS_VAGRANT_DISTRO=bookworm|bullseye|trixie  the release to build (default bookworm);
 #   FORTRESS_DEBIAN_MIRROR=<url>            the mirror (default: the host's apt sources).
 # Prints the box name on stdout, progress on stderr. Builds only when `vagrant box list` lacks it
-# (`vagrant box remove fortress-nginx/debian-<release>` to rebuild).
+# (`vagrant box remove fortress-nginx/debian-<release>-r<recipe>` to rebuild).
 #
 # The built box: debootstrap minbase + kernel, systemd, sshd, sudo, python3, grub on an 8 GiB
-# MBR disk (qcow2); user vagrant with passwordless sudo and Vagrant's insecure public key (Vagrant
+# MBR disk (qcow2), with the packages the scenario's host runs (nginx, ufw, fail2ban,
+# python3-systemd) preinstalled and not started, so that no dpkg runs in the emulated guest (the
+# Docker scenario proves the fresh installs, on every release); user vagrant with passwordless sudo and Vagrant's insecure public key (Vagrant
 # replaces it at first `up`); SSH host keys generated at first boot; eth0 (management network) and
 # eth1 (QEMU user-mode NIC, if present) on DHCP, eth1 preferred for the default route.
 set -euo pipefail
@@ -25,7 +27,9 @@ case "$release" in
   bullseye | bookworm | trixie) ;;
   *) die "FORTRESS_VAGRANT_DISTRO=$release: expected bullseye, bookworm or trixie" ;;
 esac
-box="fortress-nginx/debian-$release"
+# The recipe version is part of the name: a box built by an older recipe is not reused.
+BOX_RECIPE=2
+box="fortress-nginx/debian-$release-r$BOX_RECIPE"
 if vagrant box list 2>/dev/null | awk '{print $1}' | grep -qxF "$box"; then
   log "vagrant box $box already built (vagrant box remove $box to rebuild)"
   printf '%s\n' "$box"
@@ -79,6 +83,16 @@ debootstrap --variant=minbase --include="$packages" "$release" "$root" "$mirror"
 
 log "box $box: system configuration"
 printf 'deb %s %s main\n' "$mirror" "$release" >"$root/etc/apt/sources.list"
+log "box $box: the web server's packages (not started: policy-rc.d refuses every service start)"
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 0755 "$root/usr/sbin/policy-rc.d"
+for m in dev dev/pts proc sys; do mount --bind "/$m" "$root/$m"; done
+{ chroot "$root" apt-get update -qq &&
+  DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y -qq --no-install-recommends \
+    nginx ufw fail2ban python3-systemd; } >"$work/packages.log" 2>&1 ||
+  { tail -n 30 "$work/packages.log" >&2; die "installing the web server's packages failed"; }
+for m in sys proc dev/pts dev; do umount "$root/$m"; done
+rm -f "$root/usr/sbin/policy-rc.d"
 echo "fortress-$release" >"$root/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tfortress-%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' \
   "$release" >"$root/etc/hosts"

@@ -40,7 +40,7 @@ if [ -z "$release" ]; then
     if [ -z "$version" ] || [ "$version" = "(none)" ]; then
       need_root
       log "apt-get update (fail2ban not in the package index yet)"
-      DEBIAN_FRONTEND=noninteractive apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq -o DPkg::Lock::Timeout=300
       version=$(apt-cache policy fail2ban | awk '/Candidate:/ {print $2}')
     fi
     if [ -z "$version" ] || [ "$version" = "(none)" ]; then die "no fail2ban package available from apt"; fi

@@ -22,7 +22,7 @@ apt_install() {
   need_root
   if [ -z "$apt_updated" ]; then
     log "apt-get update"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq -o DPkg::Lock::Timeout=300
     apt_updated=1
   fi
   log "apt-get install ${missing[*]}"
