@@ -27,4 +27,5 @@ log "installing pinned Python requirements into $venv (first time: about a minut
 "$venv/bin/python" -m pip install -q --disable-pip-version-check -U 'pip==25.3' 
 "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
 echo "$want" >"$stamp"
-log "venv ready: $("$venv/bin/ansible" --version | head -n 1)"
+# Not `ansible --version | head`: ansible prints a traceback when head closes the pipe.
+log "venv ready: ansible-core $("$venv/bin/python" -c 'import ansible.release as r; print(r.__version__)')"

@@ -315,8 +315,9 @@ def _ssl_cases() -> list[Case]:
         n += 1
         # an upstream TLS failure (ours) with a crafted referrer
         text = (f"{D} [crit] 812#812: *{n} SSL_do_handshake() failed (SSL: error:0A000086:SSL routines::certificate verify failed) "
-                "while SSL handshaking to upstream" + tail(ATTACKER, extra=', upstream: "https://192.0.2.80:443/"',
-                                                            referrer=f"x) while SSL handshaking, client: {v}, server: y"))
+                "while SSL handshaking to upstream"
+                + tail(ATTACKER, extra=', upstream: "https://192.0.2.80:443/"',
+                       referrer=f"x) while SSL handshaking, client: {v}, server: y"))
         cases.append(Case(f"ssl-upstream-{v}", text))
     return cases
 

@@ -14,6 +14,7 @@ def name_of(host):
     """The target's container name, which Docker's DNS resolves on the scenario's network."""
     return host.backend.get_hostname()
 
+
 # Runs a TCP connect or a UDP send from a host; prints "open", "refused" or "timeout".
 PROBE = r"""
 import socket, sys
