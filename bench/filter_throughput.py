@@ -78,6 +78,9 @@ RUNS = [
     ("article-nginx-4xx", "access", "4xx"),
     ("fortress-nginx-botsearch", "access", "botsearch"),
     ("nginx-botsearch", "access", "botsearch"),
+    # issue #11's tiers: throughput only (their ground truth is the real-log detection bench's)
+    ("fortress-nginx-probe", "access", None),
+    ("fortress-nginx-protocol", "access", None),
     ("fortress-nginx-http-auth", "error", "http-auth"),
     ("nginx-http-auth", "error", "http-auth"),
     ("fortress-nginx-botsearch", "error", "botsearch"),

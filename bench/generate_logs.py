@@ -36,9 +36,9 @@ PROBES = [
     ("/wp-login.php", True), ("/xmlrpc.php", True), ("/.env", True), ("/.git/config", True), ("/phpmyadmin/", True),
     ("/pma/index.php", True), ("/cgi-bin/luci", True), ("/boaform/admin/formLogin", True),
     ("/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php", True), ("/actuator/env", True), ("/wp-admin/setup-config.php", True),
-    ("/admin.php", False), ("/backup.sql", False), ("/config.json", False), ("/old/", False), ("/api/.aws/credentials", True),
+    ("/admin.php", False), ("/backup.sql", True), ("/config.json", False), ("/old/", False), ("/api/.aws/credentials", True),
     ("/index.php?page=../../../../etc/passwd%00.jpg", False), ("/download.php?file=../../wp-config.php%00.png", False),
-    ("/owa/auth/logon.aspx", False), ("/shell.php", True), ("/test.php", False), ("/info.php", False),
+    ("/owa/auth/logon.aspx", True), ("/shell.php", True), ("/test.php", False), ("/info.php", True),
 ]
 GARBAGE = ["", "\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03\\x9C\\x1A", "SSH-2.0-Go",
            "\\x03\\x00\\x00/*\\xE0\\x00\\x00\\x00\\x00\\x00Cookie: mstshash=Administr", "MGLNDD_198.51.100.4_443",
@@ -89,7 +89,8 @@ def access_log(n: int, seed: int = 6) -> list[tuple[str, frozenset]]:
                 method = rng.choice(["GET"] * 6 + ["POST", "POST", "HEAD", "PROPFIND", "OPTIONS"])
                 status = rng.choice([404] * 8 + [403, 405, 444])
                 request = f"{method} {path} {proto}"
-                jobs = frozenset({"4xx"} | ({"botsearch"} if bot and status in (404, 444) else set()))
+                # botsearch counts a catalogue target that failed (issue #11: 403 and 405 too)
+                jobs = frozenset({"4xx"} | ({"botsearch"} if bot and status in (403, 404, 405, 444) else set()))
             else:
                 request, status = rng.choice(GARBAGE), 400
                 jobs = frozenset({"4xx"})

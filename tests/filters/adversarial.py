@@ -41,8 +41,10 @@ FORB = "fortress-nginx-forbidden"
 SSL = "fortress-nginx-sslerror"
 LIMIT = "fortress-nginx-limit-req"
 FOURXX = "fortress-nginx-4xx"
+PROBE = "fortress-nginx-probe"
+PROTO = "fortress-nginx-protocol"
 ERROR_FILTERS = (AUTH, BOT, FORB, SSL, LIMIT)
-ACCESS_FILTERS = (FOURXX, BOT)
+ACCESS_FILTERS = (FOURXX, BOT, PROBE, PROTO)
 
 
 def normalized(host: str) -> str:
@@ -376,12 +378,26 @@ def _access_cases() -> list[Case]:
                     # a probe with hostile fields: only the real client is banned
                     cases.append(Case(f"access-404-{fld}-{i}-{p}-{v}", access_line(
                         ATTACKER6, "GET /.env HTTP/1.1", 404, prefix=prefix, **{fld: h}),
-                        {FOURXX: {ATTACKER6}, BOT: {ATTACKER6}}, log="access"))
-                # hostile text in the request line of a 200 and of a 400
+                        {FOURXX: {ATTACKER6}, BOT: {ATTACKER6}, PROBE: {ATTACKER6}}, log="access"))
+                # hostile text in the request line of a 200 and of a 400: the request line is malformed
+                # (raw spaces in the target; a newline before any space is written \x0A, a control byte: certain), so
+                # its SENDER is banned by the protocol and probe tiers, never the address it names
                 cases.append(Case(f"access-200-request-{i}-{p}-{v}", access_line(
-                    ATTACKER, f"GET /?{h} HTTP/1.1", 200, prefix=prefix), log="access"))
+                    ATTACKER, f"GET /?{h} HTTP/1.1", 200, prefix=prefix),
+                    {PROTO: {ATTACKER}, **({PROBE: {ATTACKER}} if h.startswith("\n") else {})}, log="access"))
                 cases.append(Case(f"access-400-request-{i}-{p}-{v}", access_line(
-                    ATTACKER, h, 400, prefix=prefix), {FOURXX: {ATTACKER}}, log="access"))
+                    ATTACKER, h, 400, prefix=prefix), {FOURXX: {ATTACKER}, PROTO: {ATTACKER}}, log="access"))
+                # a certain probe and a proxy probe whose referrer/agent name a victim
+                cases.append(Case(f"access-probe-200-{i}-{p}-{v}", access_line(
+                    ATTACKER, "GET /.git/config HTTP/1.1", 200, referrer=h, agent=h, prefix=prefix),
+                    {PROBE: {ATTACKER}}, log="access"))
+                cases.append(Case(f"access-connect-{i}-{p}-{v}", access_line(
+                    ATTACKER6, f"CONNECT {v}:443 HTTP/1.1", 400, referrer=h, agent=h, prefix=prefix),
+                    {FOURXX: {ATTACKER6}, PROTO: {ATTACKER6}}, log="access"))
+                # the victim's address inside a certain probe's own path
+                cases.append(Case(f"access-probe-path-{i}-{p}-{v}", access_line(
+                    ATTACKER, f"GET /{v}/.env?{h} HTTP/1.1", 404, prefix=prefix),
+                    {FOURXX: {ATTACKER}, BOT: {ATTACKER}, PROBE: {ATTACKER}, PROTO: {ATTACKER}}, log="access"))
     return cases
 
 

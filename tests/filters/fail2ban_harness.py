@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,10 +31,47 @@ FAIL2BAN_ETC = Path(os.environ.get("FORTRESS_FAIL2BAN_ETC", _F2B_DIR / "etc"))
 OUT_FORMAT = "<ip>\t<time>\t<msg>"
 
 
-def load_filters() -> list[dict]:
-    """The role's default filter list, as Ansible would load it."""
-    with FILTERS_YML.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)["fail2ban_nginx_filters_default"]
+def role_defaults(overrides: dict | None = None) -> dict:
+    """Every variable of the role's defaults/main/*.yml (raw, templates unresolved), plus overrides."""
+    raw: dict = {}
+    for path in sorted(FILTERS_YML.parent.glob("*.yml")):
+        raw.update(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    raw.update(overrides or {})
+    return raw
+
+
+_JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined)
+
+
+def resolve(value, raw: dict, _done: dict | None = None, _stack: tuple = ()):
+    """Resolve Jinja2 templates in role defaults as Ansible does when it reads a variable: strings
+    holding {{ }} or {% %} are rendered with the variables they name, resolved first (recursively).
+    The role's computed defaults only ever yield strings, so no native-type conversion is needed."""
+    done = {} if _done is None else _done
+    if isinstance(value, dict):
+        return {k: resolve(v, raw, done, _stack) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, raw, done, _stack) for v in value]
+    if not isinstance(value, str) or ("{{" not in value and "{%" not in value):
+        return value
+    names = jinja2.meta.find_undeclared_variables(_JINJA.parse(value))
+    ctx = {}
+    for n in names:
+        if n not in raw:
+            continue
+        if n not in done:
+            if n in _stack:
+                raise ValueError(f"recursive variable {n}")
+            done[n] = resolve(raw[n], raw, done, _stack + (n,))
+        ctx[n] = done[n]
+    return _JINJA.from_string(value).render(ctx)
+
+
+def load_filters(overrides: dict | None = None) -> list[dict]:
+    """The role's default filter list, as Ansible would load it (templates in it resolved against
+    the role's defaults; `overrides` sets variables, e.g. fail2ban_nginx_access_log_format)."""
+    raw = role_defaults(overrides)
+    return resolve(raw["fail2ban_nginx_filters_default"], raw)
 
 
 def render_filter(filter_dict: dict) -> str:

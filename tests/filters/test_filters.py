@@ -247,7 +247,9 @@ def test_documented_overrides(tmp_path):
     expr = "{{ fail2ban_nginx_filters_default | community.general.lists_mergeby(fail2ban_nginx_filters, 'name', recursive=true) | to_json }}"
     proc = subprocess.run(
         [str(Path(sys.executable).with_name("ansible")), "localhost", "-i", "localhost,", "-c", "local",
-         "-e", f"ansible_python_interpreter={sys.executable}", "-e", f"@{h.FILTERS_YML}", "-e", f"@{user}",
+         "-e", f"ansible_python_interpreter={sys.executable}",
+         # every defaults file: the filters read the probe catalogue and the log format from the others
+         *[arg for path in sorted(h.FILTERS_YML.parent.glob("*.yml")) for arg in ("-e", f"@{path}")], "-e", f"@{user}",
          "-m", "ansible.builtin.copy", "-a", f"content={expr} dest={merged_json}"],
         capture_output=True, text=True, check=False,
     )
@@ -324,7 +326,7 @@ def test_ansible_renders_the_template_like_the_tests(tmp_path):
     playbook.write_text(
         "- hosts: localhost\n"
         "  gather_facts: false\n"
-        "  vars_files: [" + str(h.FILTERS_YML) + "]\n"
+        "  vars_files: [" + ", ".join(str(p) for p in sorted(h.FILTERS_YML.parent.glob("*.yml"))) + "]\n"
         "  tasks:\n"
         "    - ansible.builtin.template:\n"
         f"        src: {h.TEMPLATE}\n"
@@ -356,6 +358,14 @@ JOURNAL_ENTRIES = {
         ('web1 nginx[812]: 2001:db8::31 - - [26/Nov/2026:10:00:00 +0000] "HEAD /.env HTTP/1.1" 404 0 "-" "-"', "2001:db8::31"),
         ('web1 nginx[812]: 2026/11/26 10:00:00 [error] 812#812: *83 open() "/var/www/html/.env" failed (2: No such file or directory), '
          'client: 203.0.113.39, server: example.org, request: "GET /.env HTTP/1.1", host: "example.org"', "203.0.113.39"),
+    ],
+    "fortress-nginx-probe": [
+        ('web1 nginx[812]: 203.0.113.81 - - [26/Nov/2026:10:00:00 +0000] "GET /.git/config HTTP/1.1" 200 92 "-" "-"', "203.0.113.81"),
+        ('web1 nginx[812]: 203.0.113.82 - - [26/Nov/2026:10:00:00 +0000] "GET /wp-login.php HTTP/1.1" 404 162 "-" "-"', None),
+    ],
+    "fortress-nginx-protocol": [
+        ('web1 nginx[812]: 203.0.113.91 - - [26/Nov/2026:10:00:00 +0000] "SSH-2.0-Go" 400 157 "-" "-"', "203.0.113.91"),
+        ('web1 nginx[812]: 203.0.113.92 - - [26/Nov/2026:10:00:00 +0000] "" 400 0 "-" "-"', None),
     ],
     "fortress-nginx-http-auth": [
         ('web1 nginx[812]: 2026/11/26 10:00:00 [error] 812#812: *1 user "a": password mismatch, client: 192.0.2.1, server: x, '

@@ -13,8 +13,8 @@ from conftest import ATTACKER, CLIENT
 testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
     os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("fortress")
 
-EXPECTED_JAILS = {"sshd", "nginx-4xx", "nginx-http-auth", "nginx-botsearch", "nginx-forbidden",
-                  "nginx-sslerror", "nginx-limit-req", "ufw"}
+EXPECTED_JAILS = {"sshd", "nginx-4xx", "nginx-http-auth", "nginx-botsearch", "nginx-probe", "nginx-protocol",
+                  "nginx-forbidden", "nginx-sslerror", "nginx-limit-req", "ufw"}
 
 
 def jail_list(host):
