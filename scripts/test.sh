@@ -60,12 +60,19 @@ stage_integration() {
 }
 
 stage_build() {
-  # The collection builds into a tarball that installs and whose roles resolve by FQCN.
-  local out="$FORTRESS_ROOT/.build/dist" inst="$FORTRESS_ROOT/.build/installed"
+  # The collection builds into a lean tarball (also from a used checkout) that installs, whose roles
+  # resolve by FQCN, and whose execution-environment metadata ansible-builder reads: the runtime
+  # Python dependencies only, none of the development pins.
+  local out="$FORTRESS_ROOT/.build/dist" inst="$FORTRESS_ROOT/.build/installed" deps
   rm -rf "$out" "$inst" && mkdir -p "$out" "$inst"
   ansible-galaxy collection build --force --output-path "$out" . &&
     ansible-galaxy collection install --force --offline --no-deps -p "$inst" "$out"/fortress-nginx-*.tar.gz &&
-    ANSIBLE_COLLECTIONS_PATH="$inst" ansible-playbook -i localhost, -c local tests/build/fqcn-check.yml
+    ANSIBLE_COLLECTIONS_PATH="$inst" ansible-playbook -i localhost, -c local tests/build/fqcn-check.yml &&
+    python tests/build/check_tarball.py || return 1
+  deps="$(ansible-builder introspect --sanitize "$inst" 2>/dev/null)" || return 1
+  printf '%s\n' "$deps"
+  grep -q "maxminddb.*from collection fortress.nginx" <<<"$deps" || { echo "EE: the runtime dependency is missing"; return 1; }
+  if grep -qiE "molecule|ansible-lint|pytest|yamllint" <<<"$deps"; then echo "EE: development pins leak into it"; return 1; fi
 }
 
 stage_molecule() {
