@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime
 import filecmp
+import hashlib
 import io
 import json
 import os
@@ -328,11 +329,6 @@ def build_report(results, locator=None, enricher=None, top_n=20, generated_at=No
     return report
 
 
-def top(rows, n):
-    """The first ``n`` rows of a table (tables are sorted, most IPs first)."""
-    return rows[:n]
-
-
 # ---- writers ---------------------------------------------------------------------------------
 
 CSV_COLUMNS = {
@@ -402,12 +398,6 @@ def write_json(out, report):
         out.write(",\n  ")
         out.write(encode(row))
     out.write("\n ]\n}\n")
-
-
-def render_json(report):
-    out = io.StringIO()
-    write_json(out, report)
-    return out.getvalue()
 
 
 def _html_writer(out, report):
@@ -505,6 +495,51 @@ REQUIRED_ONE_OF = [["results", "hosts"]]
 MUTUALLY_EXCLUSIVE = [["results", "hosts"]]
 
 
+STATE_FILE = ".ban_report_state.json"
+
+
+class _HashWriter(object):
+    """A file-like sink that only hashes what is written (the report can be tens of MB)."""
+
+    def __init__(self):
+        self.sha = hashlib.sha256()
+
+    def write(self, text):
+        self.sha.update(text.encode("utf-8"))
+
+
+def content_digest(report):
+    """sha256 of the report's JSON form without its generation time: what the report says."""
+    sink = _HashWriter()
+    stamp = report.get("generated_at")
+    report["generated_at"] = ""
+    try:
+        write_json(sink, report)
+    finally:
+        report["generated_at"] = stamp
+    return sink.sha.hexdigest()
+
+
+def _read_state(output_dir):
+    """The digest and time of the report last written to ``output_dir``; {} when unknown or damaged."""
+    try:
+        with open(os.path.join(output_dir, STATE_FILE), encoding="utf-8") as handle:
+            state = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(state, dict) or not all(isinstance(state.get(key), str) for key in ("digest", "generated_at")):
+        return {}
+    return {"digest": state["digest"], "generated_at": state["generated_at"]}
+
+
+def _write_state(output_dir, state):
+    handle, tmp = tempfile.mkstemp(dir=output_dir, prefix=".%s." % STATE_FILE)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        json.dump(state, out)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, os.path.join(output_dir, STATE_FILE))
+
+
 def run_ban_report(params, check_mode=False, fetch=None, generated_at=None):
     """Build and write the report from validated ``params`` (ARGUMENT_SPEC); return the task result.
 
@@ -539,8 +574,16 @@ def run_ban_report(params, check_mode=False, fetch=None, generated_at=None):
                               enrich_mode=params.get("ipinfo_mode", "unknown"))
     finally:
         locator.close()
+    # A report whose content did not change keeps its earlier time, so its files stay byte for byte
+    # the same and a scheduled run reports changed=false.
+    digest = content_digest(report)
+    earlier = _read_state(output_dir)
+    if earlier.get("digest") == digest and earlier.get("generated_at"):
+        report["generated_at"] = earlier["generated_at"]
     files = dict(report_writers(report, formats=params.get("formats") or ("html", "json", "csv")))
     changed_files = write_files(files, output_dir, check_mode=check_mode)
+    if not check_mode and earlier != {"digest": digest, "generated_at": report["generated_at"]}:
+        _write_state(output_dir, {"digest": digest, "generated_at": report["generated_at"]})
     top_n = report["top_n"]
     return {
         "changed": bool(changed_files),

@@ -168,7 +168,10 @@ html:
   type: str
   sample: /home/ops/report/report.html
 generated_at:
-  description: Time of the report, UTC, ISO 8601.
+  description:
+    - Time of the report, UTC, ISO 8601.
+    - When the report says the same as the last one written to O(output_dir), the last one's time, so
+      that no file changes and the task reports C(changed=false).
   returned: always
   type: str
   sample: "2026-11-26T12:00:00Z"

@@ -5,6 +5,7 @@
 import csv
 import io
 import json
+import datetime
 import os
 import re
 
@@ -270,7 +271,8 @@ def test_run_writes_every_file(tmp_path):
     result = run_ban_report(params(tmp_path), generated_at=GENERATED)
     assert result["changed"] is True
     assert sorted(os.listdir(result["output_dir"])) == [
-        "cities.csv", "countries.csv", "hosts.csv", "ips.csv", "jails.csv", "organisations.csv", "report.html", "report.json"]
+        ".ban_report_state.json", "cities.csv", "countries.csv", "hosts.csv", "ips.csv", "jails.csv",
+        "organisations.csv", "report.html", "report.json"]
     assert result["totals"]["unique_banned_ips"] == 8
     assert result["top"]["countries"][0]["key"] == "US"
     assert [h["host"] for h in result["hosts_missing"]] == ["web4", "web5"]
@@ -286,7 +288,7 @@ def test_run_in_check_mode_writes_nothing(tmp_path):
 
 def test_run_with_only_some_formats(tmp_path):
     result = run_ban_report(params(tmp_path, formats=["json"]), generated_at=GENERATED)
-    assert os.listdir(result["output_dir"]) == ["report.json"]
+    assert sorted(os.listdir(result["output_dir"])) == [".ban_report_state.json", "report.json"]
     assert result["html"] is None
 
 
@@ -320,3 +322,35 @@ def test_long_failure_messages_are_shortened():
                             "y": {"failed": True, "msg": "z" * 500}})
     assert merged["hosts_missing"][0]["reason"] == "unreachable: Failed to connect"
     assert len(merged["hosts_missing"][1]["reason"]) == len("fail2ban_status failed: ") + 160
+
+
+def test_a_later_run_with_the_same_bans_changes_nothing(tmp_path):
+    """A scheduled report is idempotent: same content, later time -> no file changes, the earlier time kept."""
+    first = run_ban_report(params(tmp_path), generated_at=GENERATED)
+    later = datetime.datetime(2031, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    again = run_ban_report(params(tmp_path), generated_at=later)
+    assert (again["changed"], again["changed_files"]) == (False, [])
+    assert again["generated_at"] == first["generated_at"]
+
+
+def test_a_later_run_with_other_bans_is_a_change_with_its_own_time(tmp_path):
+    run_ban_report(params(tmp_path), generated_at=GENERATED)
+    later = datetime.datetime(2031, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    fewer = params(tmp_path)
+    fewer["results"] = dict(list(fewer["results"].items())[:1])
+    again = run_ban_report(fewer, generated_at=later)
+    assert again["changed"] is True and "report.json" in again["changed_files"]
+    assert again["generated_at"].startswith("2031-01-02T03:04:05")
+
+
+@pytest.mark.parametrize("damage", ["", "not json", "[1, 2]", '{"digest": 5, "generated_at": []}'])
+def test_a_damaged_state_file_only_costs_a_rewrite(tmp_path, damage):
+    first = run_ban_report(params(tmp_path), generated_at=GENERATED)
+    with open(os.path.join(first["output_dir"], ".ban_report_state.json"), "w") as handle:
+        handle.write(damage)
+    later = datetime.datetime(2031, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    again = run_ban_report(params(tmp_path), generated_at=later)
+    assert again["changed"] is True
+    assert again["generated_at"].startswith("2031-01-02T03:04:05")
+    # and the state is whole again: the next run is idempotent
+    assert run_ban_report(params(tmp_path), generated_at=GENERATED)["changed"] is False
