@@ -650,3 +650,152 @@ def choose_method(requested, importable, client_path):
         Fail2banError.NOT_INSTALLED,
         "fail2ban is not installed: neither its Python package nor fail2ban-client was found. "
         "Install it (apt-get install fail2ban, or the fortress.nginx.fail2ban_nginx role).")
+
+
+# --------------------------------------------------------------------------------------------
+# Banning and unbanning a list (fortress.nginx.fail2ban_ban)
+# --------------------------------------------------------------------------------------------
+
+# Addresses per banip/unbanip command: one command each would cost 10,000 round trips, one for all
+# a multi-megabyte request; fail2ban takes several addresses per command since 0.10.
+BAN_BATCH = 500
+
+
+class BanTargetError(ValueError):
+    """Entries of the address list that are not addresses or networks (each named)."""
+
+
+def canonical_target(value):
+    """An address as fail2ban lists it (``192.0.2.7``, ``2001:db8::7``) or a network in CIDR
+    (``192.0.2.0/24``); a /32 or /128 is the bare address. ValueError for anything else."""
+    if isinstance(value, bool) or not isinstance(value, str) or not value.strip():
+        raise ValueError("not an address or CIDR network")
+    text = value.strip()
+    if "/" in text:
+        network = ipaddress.ip_network(u"%s" % text, strict=False)
+        if network.prefixlen == network.max_prefixlen:
+            return str(network.network_address)
+        return network.compressed
+    return str(ipaddress.ip_address(u"%s" % text))
+
+
+def canonical_targets(values):
+    """The validated, de-duplicated list in the given order; BanTargetError naming every bad entry."""
+    seen = set()
+    targets = []
+    bad = []
+    for index, value in enumerate(values or []):
+        try:
+            target = canonical_target(value)
+        except ValueError:
+            bad.append("addresses[%d]: %s" % (index, _brief.repr(value)))
+            continue
+        if target not in seen:
+            seen.add(target)
+            targets.append(target)
+    if bad:
+        raise BanTargetError("not an IPv4/IPv6 address or CIDR network: %s" % "; ".join(bad[:20])
+                             + (" (and %d more)" % (len(bad) - 20) if len(bad) > 20 else ""))
+    return targets
+
+
+def _canonical_banned(banned):
+    """fail2ban's banned list in canonical form (entries it bans that are not addresses stay as they are)."""
+    canonical = []
+    for entry in banned:
+        try:
+            canonical.append(canonical_target(entry))
+        except ValueError:
+            canonical.append(entry)
+    return canonical
+
+
+def target_sort_key(target):
+    """ip_sort_key for addresses; a network sorts at its first address (IPv4 before IPv6)."""
+    if "/" in target:
+        try:
+            network = ipaddress.ip_network(u"%s" % target, strict=False)
+        except ValueError:
+            return (7, 0, target)
+        return (network.version, int(network.network_address), target)
+    return ip_sort_key(target)
+
+
+def plan_bans(banned, targets, state="present", exact=False):
+    """What to ban and unban so that the jail holds ``targets`` (state=present) or none of them
+    (state=absent); with ``exact``, the jail holds exactly ``targets`` (anything else is unbanned).
+
+    Returns ``{'ban': [...], 'unban': [...], 'already': [...]}``, ``already`` being the targets that
+    needed nothing (banned for present, not banned for absent), all in target_sort_key order.
+    """
+    current = set(_canonical_banned(banned))
+    wanted = set(targets)
+    if state == "absent":
+        unban = current & wanted
+        ban = set()
+        already = wanted - current
+    else:
+        ban = wanted - current
+        unban = (current - wanted) if exact else set()
+        already = wanted & current
+    return {"ban": sorted(ban, key=target_sort_key), "unban": sorted(unban, key=target_sort_key),
+            "already": sorted(already, key=target_sort_key)}
+
+
+def _batches(items, size=BAN_BATCH):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class _SocketBanSession(object):
+    def __init__(self, client):
+        self._client = client
+
+    def banned(self, jail):
+        return normalise_jail_status(jail, self._client.command("status", jail))["actions"]["banned_ips"]
+
+    def run(self, *args):
+        self._client.command(*args)
+
+
+class _CliBanSession(object):
+    def __init__(self, cli):
+        self._cli = cli
+
+    def banned(self, jail):
+        return normalise_jail_status(jail, parse_jail_status(self._cli.text("status", jail)))["actions"]["banned_ips"]
+
+    def run(self, *args):
+        self._cli.text(*args)
+
+
+def _apply_bans(session, jail, state, targets, exact, check_mode):
+    before = session.banned(jail)
+    plan = plan_bans(before, targets, state, exact)
+    if not check_mode:
+        for batch in _batches(plan["ban"]):
+            session.run("set", jail, "banip", *batch)
+        for batch in _batches(plan["unban"]):
+            session.run("set", jail, "unbanip", *batch)
+    after_set = (set(_canonical_banned(before)) | set(plan["ban"])) - set(plan["unban"])
+    plan.update({"jail": jail, "before": sorted(_canonical_banned(before), key=target_sort_key),
+                 "after": sorted(after_set, key=target_sort_key)})
+    return plan
+
+
+def bans_via_socket(jail, targets, state="present", exact=False, check_mode=False, socket_path=None,
+                    timeout=30.0, client_factory=SocketClient):
+    """Plan and (unless check_mode) apply the bans over one socket connection."""
+    with client_factory(socket_path or DEFAULT_SOCKET, timeout) as client:
+        plan = _apply_bans(_SocketBanSession(client), jail, state, targets, exact, check_mode)
+    plan["method"] = "socket"
+    return plan
+
+
+def bans_via_cli(run_command, client_path, jail, targets, state="present", exact=False, check_mode=False,
+                 socket_path=None):
+    """Plan and (unless check_mode) apply the bans with fail2ban-client."""
+    plan = _apply_bans(_CliBanSession(CliClient(run_command, client_path, socket_path)), jail, state, targets,
+                       exact, check_mode)
+    plan["method"] = "cli"
+    return plan

@@ -23,7 +23,7 @@ import adversarial as adv
 import fail2ban_harness as h
 
 FORMATS = sorted(h.role_defaults()["fail2ban_nginx_access_log_formats"])
-ACCESS = [n for n in adv.ACCESS_FILTERS]
+ACCESS = list(adv.ACCESS_FILTERS)
 MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
 # The optional syslog/journal prefix, then the address, then " - ".
 LINE = re.compile(r'^(?P<prefix>(?:\S+ )*?)(?P<addr>[0-9a-fA-F:.]+) - (?P<rest>.*)$')
@@ -52,8 +52,9 @@ def _split(line):
     # the first field that parses as an address, after the syslog prefix (whose tokens end in ":")
     tokens = line.split(" ")
     i = 0
-    while i < len(tokens) and (tokens[i].endswith(":") or re.fullmatch(r"\d{4}-\d\d-\d\dT\S+|[\w.-]+", tokens[i]) and not
-                                re.fullmatch(r"[0-9a-fA-F:.]+", tokens[i])):
+    while i < len(tokens) and (
+            tokens[i].endswith(":")
+            or (re.fullmatch(r"\d{4}-\d\d-\d\dT\S+|[\w.-]+", tokens[i]) and not re.fullmatch(r"[0-9a-fA-F:.]+", tokens[i]))):
         i += 1
     return {"prefix": " ".join(tokens[:i]) + (" " if i else ""), "addr": tokens[i], "rest": " ".join(tokens[i + 2:])}
 
