@@ -14,7 +14,8 @@ description:
     Given the inbound rules as M(community.general.ufw) parameters, the management connection from
     P(fortress.nginx.ufw_management_connection#filter) and the incoming policy, returns a message
     explaining the lockout, or an empty string when some allow or limit rule lets the connection in
-    (or there is no connection to protect, or the policy is allow).
+    (or there is no connection to protect, or the policy is allow). An IPv6 connection while IPv6
+    filtering is off is always a lockout: ufw then drops all IPv6 traffic.
   - >-
     A rule bound to an interface is not taken as proof, since the role cannot tell which interface
     the connection uses.
@@ -32,6 +33,12 @@ options:
     description: The default incoming policy that will be set.
     type: string
     required: true
+  ipv6:
+    description:
+      - Whether ufw filters IPv6 (C(IPV6=yes)). When false ufw drops all IPv6 traffic, so an IPv6
+        connection is always reported as cut.
+    type: bool
+    default: true
 author:
   - fortress.nginx developers
 """
@@ -56,9 +63,9 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.fortress.nginx.plugins.plugin_utils.ufw_rules import lockout_reason
 
 
-def ufw_lockout_reason(rules_in, connection, incoming_policy):
+def ufw_lockout_reason(rules_in, connection, incoming_policy, ipv6=True):
     try:
-        return lockout_reason(rules_in, connection, incoming_policy)
+        return lockout_reason(rules_in, connection, incoming_policy, ipv6)
     except (TypeError, ValueError, AttributeError) as exc:
         raise AnsibleFilterError('ufw_lockout_reason: %s' % exc)
 

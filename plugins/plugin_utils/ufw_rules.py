@@ -256,10 +256,20 @@ def rule_permits(rule, connection):
             and _network_contains(rule.get('to_ip', 'any'), connection['server_address']))
 
 
-def lockout_reason(rules_in, connection, incoming_policy):
-    """Why the inbound rules would cut the management connection, or '' when they keep it."""
+def lockout_reason(rules_in, connection, incoming_policy, ipv6=True):
+    """Why the inbound rules would cut the management connection, or '' when they keep it.
+
+    With ``ipv6`` false, ufw drops every IPv6 packet (IPV6=no sets the ip6tables policies to DROP,
+    whatever the incoming policy), so an IPv6 management connection is always cut.
+    """
     if not connection:
         return ''
+    if not ipv6 and ipaddress.ip_address(connection['address']).version == 6:
+        return ('ufw_baseline refused to change anything: ufw_baseline_ipv6 is false, which makes ufw drop '
+                'all IPv6 traffic (IPV6=no sets the ip6tables policies to DROP), and the management connection '
+                'comes over IPv6 from %s to port %d/tcp, so enabling the firewall would lock you out. Keep '
+                'ufw_baseline_ipv6: true (IPv6 is filtered by the same rules), or manage the host over IPv4.'
+                % (connection['address'], connection['port']))
     if incoming_policy == 'allow':
         return ''
     if any(rule_permits(rule, connection) for rule in rules_in):

@@ -97,6 +97,49 @@ def test_bad_input_fails_before_any_change(container, tmp_path, extra_vars, expe
     assert _state(container) == before
 
 
+@pytest.fixture(scope="module")
+def ipv6_container():
+    """A host managed over IPv6: SSH_CONNECTION names an IPv6 controller."""
+    name = "fortress-badinput6-" + uuid.uuid4().hex[:8]
+    _docker("run", "-d", "--name", name, "-e", "SSH_CONNECTION=2001:db8:77::7 50022 2001:db8:77::1 22",
+            IMAGE, "sleep", "infinity")
+    try:
+        yield name
+    finally:
+        _docker("rm", "-f", name, check=False)
+
+
+def test_ipv6_off_is_refused_while_the_management_connection_is_ipv6(ipv6_container, tmp_path):
+    """IPV6=no makes ufw drop all IPv6 traffic: the play stops before any change, and says why."""
+    before = _state(ipv6_container)
+    assert before["ufw"] == "absent"
+    result = _run_site(ipv6_container, {"ufw_baseline_ipv6": False}, tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    assert "failed=1" in output and "changed=0" in output, output[-3000:]
+    assert "ufw_baseline_ipv6 is false" in output and "2001:db8:77::7" in output, output[-3000:]
+    assert "lock you out" in output, output[-3000:]
+    assert _state(ipv6_container) == before
+
+
+def test_ipv6_on_keeps_an_ipv6_management_connection(ipv6_container, tmp_path):
+    """The control case: the same host with IPv6 filtering on passes the guard (check mode)."""
+    before = _state(ipv6_container)
+    result = _run_site(ipv6_container, {}, tmp_path, "--check")
+    output = result.stdout + result.stderr
+    assert "from 2001:db8:77::7 to port 22/tcp stays allowed" in output, output[-3000:]
+    assert _state(ipv6_container) == before
+
+
+def test_ipv6_off_with_an_ipv4_connection_warns_that_ipv6_is_dropped(container, tmp_path):
+    before = _state(container)
+    result = _run_site(container, {"ufw_baseline_ipv6": False}, tmp_path, "--check")
+    output = result.stdout + result.stderr
+    assert "stays allowed" in output, output[-3000:]
+    assert "ufw drops ALL IPv6 traffic" in output, output[-3000:]
+    assert _state(container) == before
+
+
 def test_good_input_passes_validation_and_the_guard(container, tmp_path):
     """The control case: sane variables get past both checks (check mode: the container stays clean)."""
     before = _state(container)

@@ -3,6 +3,8 @@
 The scenario has one target per Debian release (the inventory group `fortress`); every test that
 takes `host` runs once per target. The client and the attacker are shared.
 """
+import time
+
 import pytest
 import testinfra
 
@@ -51,3 +53,39 @@ def probe(host, family, target, port, proto="tcp", payload=""):
 @pytest.fixture(scope="module")
 def client():
     return testinfra.get_host("docker://%s" % CLIENT)
+
+
+def banned_in(host, jail):
+    """The addresses fail2ban's jail bans now."""
+    out = host.check_output("fail2ban-client status %s", jail)
+    return out.split("Banned IP list:", 1)[1].split()
+
+
+def address_of(machine, family):
+    """The machine's address on the scenario's network: IPv4, or its global IPv6 address."""
+    addresses = machine.check_output("hostname -I").split()
+    if family == "4":
+        return [a for a in addresses if "." in a][0]
+    return [a for a in addresses if ":" in a and not a.lower().startswith("fe80")][0]
+
+
+def wait_for(predicate, seconds=20.0):
+    """Poll predicate until it holds or the time is up; its last answer."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return predicate()
+
+
+@pytest.fixture(scope="module")
+def attacker():
+    return testinfra.get_host("docker://%s" % ATTACKER)
+
+
+def unban_all(machine):
+    """Unban everything and wait until fail2ban's ufw rules are gone: ufw's rule files are not
+    locked, so a ban's ufw command running beside an unban's could lose one of them."""
+    machine.run("fail2ban-client unban --all")
+    assert wait_for(lambda: "by Fail2Ban" not in machine.check_output("ufw status")), machine.check_output("ufw status")

@@ -32,6 +32,10 @@ def test_filters_end_to_end():
     connection = _filter('ufw_management_connection')('203.0.113.7 50022 198.51.100.2 22')
     rules = _filter('ufw_module_rules')([{'port': 22, 'from': '10.0.0.0/8'}], 'in', 'fortress:')
     assert 'lock you out' in _filter('ufw_lockout_reason')(rules, connection, 'deny')
+    connection6 = _filter('ufw_management_connection')('2001:db8::7 50022 2001:db8::2 22')
+    open_ssh = _filter('ufw_module_rules')([{'port': 22}], 'in', 'fortress:')
+    assert _filter('ufw_lockout_reason')(open_ssh, connection6, 'deny') == ''
+    assert 'ufw_baseline_ipv6' in _filter('ufw_lockout_reason')(open_ssh, connection6, 'deny', False)
     assert _filter('ufw_rule_errors')([{'port': 'x'}], 'ufw_baseline_allow_in')[0].startswith('ufw_baseline_allow_in[0].port')
     assert _filter('ufw_address_errors')(['10.0.0.0/8'], 's') == []
 

@@ -147,6 +147,25 @@ def test_nothing_to_protect_without_a_connection_or_with_allow_policy():
     assert u.lockout_reason([], CONN, 'reject') != ''
 
 
+CONN6 = {'address': '2001:db8::7', 'port': 22, 'server_address': '2001:db8::2'}
+
+
+@pytest.mark.parametrize('policy', ['deny', 'reject', 'allow'])
+def test_an_ipv6_connection_with_ipv6_off_is_refused_whatever_the_rules(policy):
+    # IPV6=no makes ufw set the ip6tables policies to DROP: no rule and no policy lets it in.
+    rules = [_in(to_port='22'), _in(from_ip='2001:db8::7', to_port='22')]
+    reason = u.lockout_reason(rules, CONN6, policy, False)
+    assert 'ufw_baseline_ipv6' in reason and '2001:db8::7' in reason and 'port 22/tcp' in reason
+    assert 'drop' in reason and 'lock you out' in reason
+
+
+def test_ipv6_off_keeps_an_ipv4_connection_and_ipv6_on_keeps_an_ipv6_one():
+    assert u.lockout_reason([_in(to_port='22')], CONN, 'deny', False) == ''
+    assert u.lockout_reason([_in(to_port='22')], CONN6, 'deny', True) == ''
+    assert u.lockout_reason([_in(to_port='22')], CONN6, 'deny') == ''  # ipv6 defaults to on
+    assert u.lockout_reason([], {}, 'deny', False) == ''
+
+
 # --- tuples and purge ---------------------------------------------------------------------------
 
 TUPLES = """
@@ -265,3 +284,24 @@ def test_plan_reads_settings_and_names_their_changes():
     assert u.settings_to_change(settings, {}, 'high')['logging'] is True
     # A host with no ufw files yet: everything differs.
     assert len(u.settings_to_change({}, {'incoming': 'reject'}, 'low')['policies']) == 1
+
+
+# The ban rules of fortress.nginx's ufw action (action.d/ufw.local), as ufw 0.36 (Debian 11, with
+# fail2ban 0.11) and ufw 0.36.2 (Debian 13, fail2ban 1.1) stored them: port-scoped web bans for
+# IPv4 and IPv6 and an all-ports ban, each with fail2ban's comment on every release.
+BAN_TUPLES = """
+### tuple ### reject any any 0.0.0.0/0 any 198.51.100.8 in comment=6279204661696c3242616e206166746572203520617474656d70747320616761696e737420756677
+### tuple ### reject tcp 80,443 0.0.0.0/0 any 198.51.100.7 in comment=6279204661696c3242616e206166746572203520617474656d70747320616761696e737420776562
+### tuple ### reject tcp 80,443 ::/0 any 2001:db8::7 in comment=6279204661696c3242616e206166746572203520617474656d70747320616761696e737420776562
+### tuple ### reject tcp 80,443 0.0.0.0/0 any 198.51.100.9 in
+"""
+
+
+def test_purge_keeps_the_port_scoped_and_all_ports_bans_of_the_ufw_action():
+    rules = u.existing_rules(BAN_TUPLES)
+    web = [r for r in rules if r['from_ip'] == '198.51.100.7'][0]
+    assert (web['rule'], web['proto'], web['to_port'], web['comment']) == (
+        'reject', 'tcp', '80,443', 'by Fail2Ban after 5 attempts against web')
+    purge = u.rules_to_purge(BAN_TUPLES, [], ['by Fail2Ban'])
+    # Only the rule without fail2ban's comment goes (a hand-made rule looks like that).
+    assert [(r['from_ip'], r['to_port']) for r in purge] == [('198.51.100.9', '80,443')]

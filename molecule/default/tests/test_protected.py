@@ -1,0 +1,51 @@
+"""Protected addresses (fail2ban_nginx_never_ban, set in molecule.yml) are in the ignoreip of every
+jail, also of nginx-botsearch, which sets its own ignoreip there; their failures ban nothing."""
+import datetime
+import os
+
+import pytest
+import testinfra.utils.ansible_runner
+
+from conftest import banned_in, unban_all, wait_for
+
+testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
+    os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("fortress")
+
+NEVER_BAN = ["203.0.113.0/24", "2001:db8:5::/48"]
+
+
+def jails(host):
+    listed = host.check_output("fail2ban-client status").split("Jail list:", 1)[1]
+    return sorted(name.strip() for name in listed.split(",") if name.strip())
+
+
+def test_every_jail_ignores_the_protected_networks(host):
+    names = jails(host)
+    assert "nginx-botsearch" in names and "ufw" in names
+    for jail in names:
+        ignored = host.check_output("fail2ban-client get %s ignoreip", jail)
+        for network in NEVER_BAN + ["127.0.0.0/8", "::1", "192.0.2.10"]:
+            assert network in ignored, (jail, ignored)
+    # The jail that sets its own ignoreip keeps it, with the protected networks added.
+    assert "198.18.0.0/15" in host.check_output("fail2ban-client get nginx-botsearch ignoreip")
+    assert "198.18.0.0/15" not in host.check_output("fail2ban-client get nginx-4xx ignoreip")
+
+
+@pytest.fixture()
+def clean_slate(host):
+    unban_all(host)
+    yield
+    unban_all(host)
+
+
+@pytest.mark.parametrize("jail,path", [("nginx-4xx", "/no-such-page-%d.html"), ("nginx-botsearch", "/wp-login.php")])
+def test_failures_of_a_protected_address_ban_nothing(host, clean_slate, jail, path):
+    protected, control = "203.0.113.5", "198.51.100.55"
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000")
+    lines = "".join('%s - - [%s] "GET %s HTTP/1.1" 404 153 "-" "curl/8.0"\n' % (address, now, path.replace("%d", str(index)))
+                    for index in range(25) for address in (protected, control))
+    host.check_output("printf %%s %s >> /var/log/nginx/access.log", lines)
+    # The same lines ban the unprotected address: the jail did read them.
+    assert wait_for(lambda: control in banned_in(host, jail)), "%s did not ban the control address" % jail
+    assert protected not in banned_in(host, jail)
+    assert protected not in host.check_output("ufw status")
