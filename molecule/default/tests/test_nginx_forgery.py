@@ -71,5 +71,8 @@ def test_a_forged_error_log_line_bans_nobody(host, attacker):
     time.sleep(3)  # fail2ban polls its logs about once a second
     assert VICTIM not in host.check_output("fail2ban-client banned")
     error_log = host.check_output("cat /var/log/nginx/error.log")
-    assert VICTIM not in error_log, "a forged line reached the error log"
+    # nginx's own lines may quote the request line, URL-encoded as sent (behind a proxy, a banned
+    # client's "access forbidden by rule" does): no line of the attacker's own, no decoded client field.
+    forged = [line for line in error_log.splitlines() if line.startswith(STAMP) or "client: %s" % VICTIM in line]
+    assert forged == [], "a forged line reached the error log"
     host.run("fail2ban-client unban --all")

@@ -3,13 +3,14 @@
 # Validates a candidate fail2ban file before Ansible puts it in place (used as `validate:`).
 #
 #   fortress-fail2ban-check filter CANDIDATE DEST [SAMPLES.json]   (samples of every filter, by name)
-#   fortress-fail2ban-check config CANDIDATE DEST
+#   fortress-fail2ban-check config CANDIDATE DEST [ALSO_SRC ALSO_DEST]...
 #
 # The candidate is placed at DEST inside a scratch copy of the configuration directory, so the
 # running configuration is never touched. A filter must load and, when samples are given, match
 # exactly the sample lines with the expected hosts and none of the others. A jail or action file
 # must pass `fail2ban-client -t` on the whole candidate configuration (filters, actions and log
-# files included), which is what fail2ban itself checks when it starts or reloads.
+# files included), which is what fail2ban itself checks when it starts or reloads. ALSO pairs are
+# staged too: a jail file that names an action the same run writes next is checked with that action.
 import json
 import os
 import shutil
@@ -32,7 +33,7 @@ def run(cmd):
     return proc.returncode, proc.stdout
 
 
-def stage(candidate, dest):
+def stage(candidate, dest, also=()):
     conf_dir = os.path.realpath(CONF_DIR)
     rel = os.path.relpath(os.path.realpath(os.path.dirname(dest)), conf_dir)
     if rel.startswith(".."):
@@ -43,6 +44,12 @@ def stage(candidate, dest):
     target = os.path.join(staged, rel, os.path.basename(dest))
     os.makedirs(os.path.dirname(target), exist_ok=True)
     shutil.copyfile(candidate, target)
+    for also_src, also_dest in zip(also[0::2], also[1::2]):
+        also_rel = os.path.relpath(os.path.realpath(also_dest), conf_dir)
+        if also_rel.startswith(".."):
+            fail("%s is not inside %s" % (also_dest, conf_dir))
+        os.makedirs(os.path.dirname(os.path.join(staged, also_rel)), exist_ok=True)
+        shutil.copyfile(also_src, os.path.join(staged, also_rel))
     return scratch, staged, target
 
 
@@ -87,9 +94,9 @@ def check_config(staged):
 
 def main(argv):
     if len(argv) < 3 or argv[0] not in ("filter", "config"):
-        fail("usage: fortress-fail2ban-check filter|config CANDIDATE DEST [SAMPLES.json]")
+        fail("usage: fortress-fail2ban-check filter CANDIDATE DEST [SAMPLES.json] | config CANDIDATE DEST [ALSO_SRC ALSO_DEST]...")
     kind, candidate, dest = argv[0], argv[1], argv[2]
-    scratch, staged, target = stage(candidate, dest)
+    scratch, staged, target = stage(candidate, dest, argv[3:] if kind == "config" else ())
     try:
         if kind == "filter":
             check_filter(staged, target, argv[3] if len(argv) > 3 else None)
