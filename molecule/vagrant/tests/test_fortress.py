@@ -187,34 +187,46 @@ def http_from(source, destination, port=80, timeout=8):
         return f"error: {exc.__class__.__name__}: {exc}"
 
 
-def test_a_ban_blocks_its_source_and_spares_the_management_connection(host, instance):
+def wait_until(probe, done, attempts=20):
+    """probe() until done(its answer), about a second apart (fail2ban's actions run asynchronously)."""
+    answer = None
+    for _attempt in range(attempts):
+        answer = probe()
+        if done(answer):
+            return answer
+        time.sleep(1)
+    return answer
+
+
+def test_a_web_ban_closes_the_web_ports_and_an_sshd_ban_every_port(host, instance):
+    """A ban in a web jail refuses the source's HTTP but leaves its SSH alone (a false or forced web
+    ban never locks anybody out); a ban in the sshd jail refuses every port. The management
+    connection lives on throughout, on a real kernel's netfilter."""
     with second_source_address(instance) as attacker:
         assert http_from(attacker, instance["address"]).startswith("HTTP/"), "no HTTP before the ban"
-        with host.sudo():
-            host.check_output(f"fail2ban-client set {BAN_JAIL} banip {attacker}")
         try:
-            blocked = None
-            for _attempt in range(20):  # the ufw action runs asynchronously; usually under a second
-                blocked = http_from(attacker, instance["address"], timeout=4)
-                if blocked.startswith("error"):
-                    break
-                time.sleep(1)
+            with host.sudo():
+                host.check_output(f"fail2ban-client set {BAN_JAIL} banip {attacker}")
+            blocked = wait_until(lambda: http_from(attacker, instance["address"], timeout=4), lambda a: a.startswith("error"))
             assert blocked.startswith("error"), f"banned source still served: {blocked}"
             with host.sudo():
                 assert attacker in host.check_output(f"fail2ban-client status {BAN_JAIL}")
                 assert re.search(rf"REJECT(\s+IN)?\s+{re.escape(attacker)}\b", host.check_output("ufw status"))
-            banned_ssh = fresh_ssh(instance, "true", bind_address=attacker, timeout=40)
-            assert banned_ssh.returncode != 0, "the banned source still reaches SSH"
+            web_banned_ssh = fresh_ssh(instance, "echo ssh-ok", bind_address=attacker, timeout=40)
+            assert web_banned_ssh.returncode == 0 and web_banned_ssh.stdout.strip() == "ssh-ok", (
+                "a web ban cut the source's SSH: " + web_banned_ssh.stderr)
+
+            with host.sudo():
+                host.check_output(f"fail2ban-client set sshd banip {attacker}")
+            ssh_banned = wait_until(lambda: fresh_ssh(instance, "true", bind_address=attacker, timeout=15),
+                                    lambda result: result.returncode != 0, attempts=10)
+            assert ssh_banned.returncode != 0, "an sshd ban did not close SSH"
             management = fresh_ssh(instance, "echo management-ok")
             assert management.returncode == 0 and management.stdout.strip() == "management-ok", management.stderr
         finally:
             with host.sudo():
                 host.run(f"fail2ban-client set {BAN_JAIL} unbanip {attacker}")
+                host.run(f"fail2ban-client set sshd unbanip {attacker}")
         # The block was the ban: lifted, the same source is served again.
-        served = None
-        for _attempt in range(20):
-            served = http_from(attacker, instance["address"], timeout=4)
-            if served.startswith("HTTP/"):
-                break
-            time.sleep(1)
+        served = wait_until(lambda: http_from(attacker, instance["address"], timeout=4), lambda a: a.startswith("HTTP/"))
         assert served.startswith("HTTP/"), f"source still blocked after unban: {served}"
