@@ -626,6 +626,12 @@ def collect_via_cli(run_command, client_path, socket_path=None, jails=None, with
     return build_report(version, "cli", names, statuses, ban_times)
 
 
+def locate_client(get_bin_path, fallback_dirs):
+    """fail2ban-client on PATH first (get_bin_path would search opt_dirs before PATH), then in
+    ``fallback_dirs`` (where packages install it, for a PATH that lacks it, e.g. a minimal sudo)."""
+    return get_bin_path("fail2ban-client") or get_bin_path("fail2ban-client", opt_dirs=fallback_dirs)
+
+
 def choose_method(requested, importable, client_path):
     """Pick 'socket' or 'cli' for method=auto|socket|cli, or explain why neither can work."""
     if requested == "socket":

@@ -158,6 +158,7 @@ from ansible_collections.fortress.nginx.plugins.module_utils.fail2ban import (
     canonical_targets,
     choose_method,
     fail2ban_importable,
+    locate_client,
 )
 
 # Where fail2ban's packages install the client, for a PATH that lacks it (e.g. a minimal sudo).
@@ -182,8 +183,7 @@ def main():
         targets = canonical_targets(params["addresses"])
     except BanTargetError as exc:
         module.fail_json(msg="addresses: %s; nothing was sent to fail2ban" % exc, reason="bad_address")
-    client_path = module.get_bin_path("fail2ban-client") or module.get_bin_path(
-        "fail2ban-client", opt_dirs=CLIENT_FALLBACK_DIRS)
+    client_path = locate_client(module.get_bin_path, CLIENT_FALLBACK_DIRS)
     error = None
     try:
         method = choose_method(params["method"], fail2ban_importable(), client_path)

@@ -287,6 +287,7 @@ from ansible_collections.fortress.nginx.plugins.module_utils.fail2ban import (
     collect_via_cli,
     collect_via_socket,
     fail2ban_importable,
+    locate_client,
 )
 
 # Where fail2ban's packages install the client, for a PATH that lacks it (e.g. a minimal sudo).
@@ -305,9 +306,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    # PATH first (get_bin_path would search opt_dirs before it), then where packages install it.
-    client_path = module.get_bin_path("fail2ban-client") or module.get_bin_path(
-        "fail2ban-client", opt_dirs=CLIENT_FALLBACK_DIRS)
+    client_path = locate_client(module.get_bin_path, CLIENT_FALLBACK_DIRS)
     error = None
     try:
         method = choose_method(params["method"], fail2ban_importable(), client_path)

@@ -84,6 +84,21 @@ def attacker():
     return testinfra.get_host("docker://%s" % ATTACKER)
 
 
+@pytest.fixture(scope="module")
+def innocent():
+    """The client container in its role of an innocent visitor."""
+    return testinfra.get_host("docker://%s" % CLIENT)
+
+
+def ipv4_of(machine):
+    return address_of(machine, "4")
+
+
+def http_get(machine, url):
+    """One GET from a machine: the status, or "blocked: <reason>"."""
+    return machine.check_output("python3 /usr/local/bin/attack.py get %s", url)
+
+
 def unban_all(machine):
     """Unban everything and wait until fail2ban's ufw rules are gone: ufw's rule files are not
     locked, so a ban's ufw command running beside an unban's could lose one of them."""

@@ -2,13 +2,11 @@
 firewall, an innocent client is not, and unbanning lets the attacker back in."""
 import json
 import os
-import time
 
 import pytest
-import testinfra
 import testinfra.utils.ansible_runner
 
-from conftest import ATTACKER, CLIENT
+from conftest import banned_in, http_get, ipv4_of, wait_for
 
 testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
     os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("fortress")
@@ -21,38 +19,6 @@ def jail_list(host):
     out = host.check_output("fail2ban-client status")
     listed = out.split("Jail list:", 1)[1]
     return {name.strip() for name in listed.split(",") if name.strip()}
-
-
-def banned_in(host, jail):
-    out = host.check_output("fail2ban-client status %s", jail)
-    return out.split("Banned IP list:", 1)[1].split()
-
-
-def ipv4_of(machine):
-    return [a for a in machine.check_output("hostname -I").split() if "." in a][0]
-
-
-def http_get(machine, url):
-    return machine.check_output("python3 /usr/local/bin/attack.py get %s", url)
-
-
-def wait_for(predicate, seconds=20.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return predicate()
-
-
-@pytest.fixture(scope="module")
-def attacker():
-    return testinfra.get_host("docker://%s" % ATTACKER)
-
-
-@pytest.fixture(scope="module")
-def innocent():
-    return testinfra.get_host("docker://%s" % CLIENT)
 
 
 @pytest.fixture(scope="module")

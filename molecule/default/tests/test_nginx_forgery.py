@@ -7,11 +7,9 @@ import os
 import time
 import urllib.parse
 
-import pytest
-import testinfra
 import testinfra.utils.ansible_runner
 
-from conftest import ATTACKER, name_of
+from conftest import name_of
 
 testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
     os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("fortress")
@@ -46,11 +44,6 @@ for path in paths:
     except OSError as exc:
         print("blocked", exc)
 """
-
-
-@pytest.fixture(scope="module")
-def attacker():
-    return testinfra.get_host("docker://%s" % ATTACKER)
 
 
 def test_the_fortress_nginx_settings_are_in_force(host):

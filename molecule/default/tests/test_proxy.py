@@ -9,8 +9,8 @@ import pytest
 import testinfra
 import testinfra.utils.ansible_runner
 
-from conftest import ATTACKER, CLIENT
-from test_fail2ban import EXPECTED_JAILS, banned_in, http_get, ipv4_of, wait_for
+from conftest import banned_in, http_get, ipv4_of, wait_for
+from test_fail2ban import EXPECTED_JAILS
 
 INVENTORY = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"])
 testinfra_hosts = INVENTORY.get_hosts("behind_proxy")
@@ -31,16 +31,6 @@ def proxy_ip(proxy):
 @pytest.fixture(scope="module")
 def proxy_url(proxy_ip):
     return "http://%s" % proxy_ip
-
-
-@pytest.fixture(scope="module")
-def attacker():
-    return testinfra.get_host("docker://%s" % ATTACKER)
-
-
-@pytest.fixture(scope="module")
-def innocent():
-    return testinfra.get_host("docker://%s" % CLIENT)
 
 
 @pytest.fixture()
