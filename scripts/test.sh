@@ -26,7 +26,8 @@ stage_lint() {
 }
 
 stage_sanity() {
-  apt_install rsync
+  # ansible-test checks the shell scripts only when shellcheck is installed.
+  apt_install rsync shellcheck
   local tree="$FORTRESS_ROOT/.build/sanity/ansible_collections/fortress/nginx"
   rm -rf "$tree" && mkdir -p "$tree"
   # ansible-test needs the collection at a real ansible_collections/<ns>/<name> path, not a symlink.

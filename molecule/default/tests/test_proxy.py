@@ -88,6 +88,7 @@ def test_attacker_through_the_proxy_is_refused_and_the_proxy_is_not(
     # Unbanning takes the deny line out again, and nginx still passes its own test. The jails count
     # the same probes at their own pace (nginx-probe on the first, nginx-botsearch on the second), so
     # one may ban after a first unban: unban until no ban is left.
+
     def unbanned():
         host.check_output("fail2ban-client unban --all")
         return http_get(attacker, proxy_url + "/") == "200" and "deny %s;" % attacker_ip not in deny_lines(host)

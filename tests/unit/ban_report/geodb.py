@@ -2,8 +2,14 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Small MaxMind-format databases with known entries, written by mmdb-writer for the tests."""
+from unittest import mock
+
 from mmdb_writer import MMDBWriter, MmdbU32
 from netaddr import IPSet
+
+# mmdb-writer stamps each file with time.time(): a fixed stamp keeps a database written twice
+# byte for byte the same, as a real database is between two report runs.
+BUILD_EPOCH = 1764000000
 
 # network -> (country code, country name, city or None)
 LOCATIONS = {
@@ -31,7 +37,8 @@ def write_location_db(path, database_type="GeoLite2-City", with_city=True):
         if city and with_city:
             record["city"] = {"names": {"en": city}}
         writer.insert_network(IPSet([network]), record)
-    writer.to_db_file(str(path))
+    with mock.patch("mmdb_writer.time.time", return_value=BUILD_EPOCH):
+        writer.to_db_file(str(path))
     return str(path)
 
 
@@ -43,5 +50,6 @@ def write_asn_db(path, database_type="GeoLite2-ASN"):
             "autonomous_system_number": MmdbU32(number),
             "autonomous_system_organization": org,
         })
-    writer.to_db_file(str(path))
+    with mock.patch("mmdb_writer.time.time", return_value=BUILD_EPOCH):
+        writer.to_db_file(str(path))
     return str(path)
