@@ -37,11 +37,36 @@ class ActionModule(ActionBase):
             argument_spec=ARGUMENT_SPEC, required_one_of=REQUIRED_ONE_OF, mutually_exclusive=MUTUALLY_EXCLUSIVE)
         if args.get("results") is None:
             args["results"] = self._results_from_hostvars(args["hosts"], args["status_var"], task_vars or {})
+        protected_by_host = self._protected_from_hostvars(args["results"], args["protected_hostvars"], task_vars or {})
         try:
-            result.update(run_ban_report(args, check_mode=bool(self._task.check_mode)))
+            result.update(run_ban_report(args, check_mode=bool(self._task.check_mode), protected_by_host=protected_by_host))
         except (BanReportError, GeoDatabaseError) as exc:
             raise AnsibleActionFail(str(exc))
+        for row in result.get("protected_banned") or []:
+            self._display.warning("%s banned %s (jails: %s), which %s protects: find out which jail or action did it"
+                                  % (row["host"], row["ip"], ", ".join(row["jails"]), row["network"]))
         return result
+
+    @staticmethod
+    def _protected_from_hostvars(hosts, names, task_vars):
+        """Each host's protected addresses: the union of the lists in the host variables ``names``."""
+        hostvars = task_vars.get("hostvars") or {}
+        protected = {}
+        for host in hosts:
+            try:
+                host_vars = hostvars[host]
+            except KeyError:
+                continue
+            entries = []
+            for name in names:
+                value = host_vars[name] if name in host_vars else None
+                if isinstance(value, (list, tuple)):
+                    entries.extend(str(entry) for entry in value)
+                elif value:
+                    raise AnsibleActionFail("protected_hostvars: %s's %s is not a list" % (host, name))
+            if entries:
+                protected[host] = entries
+        return protected
 
     @staticmethod
     def _results_from_hostvars(hosts, status_var, task_vars):

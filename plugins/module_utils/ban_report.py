@@ -17,6 +17,7 @@ import datetime
 import filecmp
 import hashlib
 import io
+import ipaddress
 import json
 import os
 import re
@@ -196,12 +197,47 @@ def _count_rows(counter, labels, total):
     return rows
 
 
-def build_report(results, locator=None, enricher=None, top_n=20, generated_at=None, enrich_mode="unknown"):
+def protected_networks(entries, where):
+    """[(ip_network, as written)] of addresses and networks that must never be banned."""
+    networks = []
+    for entry in entries or []:
+        try:
+            networks.append((ipaddress.ip_network(str(entry).strip(), strict=False), str(entry)))
+        except ValueError:
+            raise BanReportError("%s: %r is not an IP address or network" % (where, entry))
+    return networks
+
+
+def find_protected_banned(ip_rows, protected=(), protected_by_host=None):
+    """Bans of protected addresses: [{ip, host, jails, network}], one row per host that banned one.
+
+    ``protected`` holds networks protected on every host, ``protected_by_host`` maps a host to its
+    own (its fail2ban_nginx_never_ban and trusted proxies). fail2ban's ignoreip should make every
+    row impossible: a row here means a jail or an action outside the role's control banned one.
+    """
+    protected_by_host = protected_by_host or {}
+    found = []
+    for row in ip_rows:
+        try:
+            address = ipaddress.ip_address(row["ip"])
+        except ValueError:
+            continue
+        for host in sorted(row["banned_by"]):
+            for network, written in list(protected) + list(protected_by_host.get(host, ())):
+                if network.version == address.version and address in network:
+                    found.append({"ip": row["ip"], "host": host, "jails": list(row["banned_by"][host]), "network": written})
+                    break
+    return found
+
+
+def build_report(results, locator=None, enricher=None, top_n=20, generated_at=None, enrich_mode="unknown",
+                 protected=(), protected_by_host=None):
     """Build the report dict (the report.json schema, see docs/playbooks/ban_report.md).
 
     ``locator`` is a geo.GeoLocator (or None: every IP is "unknown"); ``enricher`` an optional
     geo_ipinfo.IpinfoEnricher used for IPs the offline databases did not place
-    (``enrich_mode="unknown"``) or for every IP (``"all"``).
+    (``enrich_mode="unknown"``) or for every IP (``"all"``). ``protected`` and
+    ``protected_by_host`` are protected_networks() lists (see find_protected_banned).
     """
     if top_n < 1:
         raise BanReportError("top_n must be at least 1, got %s" % top_n)
@@ -280,6 +316,7 @@ def build_report(results, locator=None, enricher=None, top_n=20, generated_at=No
         ip_rows.append(row)
 
     unique = len(ip_rows)
+    protected_banned = find_protected_banned(ip_rows, protected, protected_by_host)
     jail_rows = sorted(merged["jails"].values(), key=lambda r: (-r["banned_ips"], r["jail"]))
     host_rows = sorted(merged["hosts"].values(), key=lambda r: (-r["banned_ips"], r["host"]))
     for row in jail_rows + host_rows:
@@ -301,6 +338,7 @@ def build_report(results, locator=None, enricher=None, top_n=20, generated_at=No
         "unknown_country": countries.get(UNKNOWN, 0),
         "unknown_organisation": organisations.get(UNKNOWN, 0),
         "unknown_city": cities.get(UNKNOWN, 0),
+        "protected_banned": len(protected_banned),
     }
     for field in COUNTER_FIELDS:
         totals[field] = sum(row[field] for row in host_rows)
@@ -313,6 +351,7 @@ def build_report(results, locator=None, enricher=None, top_n=20, generated_at=No
         "enrichment": None,
         "totals": totals,
         "hosts_missing": merged["hosts_missing"],
+        "protected_banned": protected_banned,
         "tables": {
             "countries": _count_rows(countries, country_labels, unique),
             "organisations": _count_rows(organisations, {}, unique),
@@ -488,6 +527,9 @@ ARGUMENT_SPEC = dict(
     ipinfo_max_requests=dict(type="int", default=1000),
     ipinfo_requests_per_second=dict(type="float", default=2.0),
     ipinfo_cache_days=dict(type="int", default=30),
+    protected=dict(type="list", elements="str", default=[]),
+    protected_hostvars=dict(type="list", elements="str",
+                            default=["fail2ban_nginx_never_ban", "fail2ban_nginx_trusted_proxies"]),
 )
 
 
@@ -540,8 +582,11 @@ def _write_state(output_dir, state):
     os.replace(tmp, os.path.join(output_dir, STATE_FILE))
 
 
-def run_ban_report(params, check_mode=False, fetch=None, generated_at=None):
+def run_ban_report(params, check_mode=False, fetch=None, generated_at=None, protected_by_host=None):
     """Build and write the report from validated ``params`` (ARGUMENT_SPEC); return the task result.
+
+    ``protected_by_host`` maps a host to the addresses it protects, as written (the action plugin
+    reads them from the variables named in ``protected_hostvars``).
 
     Raises BanReportError or geo.GeoDatabaseError with a message for the user.
     """
@@ -554,6 +599,9 @@ def run_ban_report(params, check_mode=False, fetch=None, generated_at=None):
     output_dir = params["output_dir"]
     if os.path.exists(output_dir) and not os.path.isdir(output_dir):
         raise BanReportError("output_dir: %s exists and is not a directory" % output_dir)
+    protected = protected_networks(params.get("protected"), "protected")
+    protected_by_host = dict((host, protected_networks(entries, "%s's protected addresses" % host))
+                             for host, entries in (protected_by_host or {}).items())
     locator = GeoLocator.from_paths(params.get("city_db"), params.get("asn_db"), "city_db", "asn_db")
     enricher = None
     try:
@@ -571,7 +619,8 @@ def run_ban_report(params, check_mode=False, fetch=None, generated_at=None):
                 enricher.max_requests = 0
         report = build_report(params["results"], locator=locator if locator.enabled else None, enricher=enricher,
                               top_n=params.get("top_n", 20), generated_at=generated_at,
-                              enrich_mode=params.get("ipinfo_mode", "unknown"))
+                              enrich_mode=params.get("ipinfo_mode", "unknown"),
+                              protected=protected, protected_by_host=protected_by_host)
     finally:
         locator.close()
     # A report whose content did not change keeps its earlier time, so its files stay byte for byte
@@ -594,6 +643,7 @@ def run_ban_report(params, check_mode=False, fetch=None, generated_at=None):
         "generated_at": report["generated_at"],
         "totals": report["totals"],
         "hosts_missing": report["hosts_missing"],
+        "protected_banned": report["protected_banned"],
         "databases": report["databases"],
         "enrichment": report["enrichment"],
         "top": dict((name, report["tables"][name][:top_n]) for name in TABLES),

@@ -255,6 +255,11 @@ def render_html(report):
         missing = '<div class="warning"><b>%d host(s) gave no status:</b> %s</div>' % (
             len(report["hosts_missing"]),
             _e("; ".join("%s (%s)" % (m["host"], m["reason"]) for m in report["hosts_missing"])))
+    if report.get("protected_banned"):
+        missing += '<div class="warning"><b>%d ban(s) of protected addresses:</b> %s</div>' % (
+            len(report["protected_banned"]),
+            _e("; ".join("%s on %s by %s (protected: %s)" % (row["ip"], row["host"], ", ".join(row["jails"]), row["network"])
+                         for row in report["protected_banned"])))
     sample = ""
     if _is_sample(report):
         sample = '<div class="sample">Sample geolocation data: countries, cities and organisations are made up for the demo</div>'

@@ -100,6 +100,25 @@ options:
     description: Cached answers older than this are asked again.
     type: int
     default: 30
+  protected:
+    description:
+      - Addresses and networks (CIDR) that must never be banned on any host, such as monitoring,
+        payment webhooks or the office.
+      - A banned address inside one is listed in RV(protected_banned), at the top of the HTML page,
+        and as a warning.
+    type: list
+    elements: str
+    default: []
+  protected_hostvars:
+    description:
+      - Host variables that hold each host's own protected addresses, read from the inventory for
+        every host in the report.
+      - By default the addresses the fortress.nginx.fail2ban_nginx role never bans, its
+        C(fail2ban_nginx_never_ban) and C(fail2ban_nginx_trusted_proxies).
+      - A variable that a host does not define is skipped.
+    type: list
+    elements: str
+    default: [fail2ban_nginx_never_ban, fail2ban_nginx_trusted_proxies]
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -186,6 +205,15 @@ hosts_missing:
   type: list
   elements: dict
   sample: [{host: web3, reason: "no fail2ban_status result (host unreachable, failed or skipped)"}]
+protected_banned:
+  description:
+    - Bans of protected addresses (O(protected) and each host's O(protected_hostvars)), one item per
+      host that banned one. The role puts these addresses in every jail's ignoreip, so an item here
+      means a jail or action outside the role banned it.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{ip: 192.0.2.10, host: web1, jails: [nginx-4xx], network: 192.0.2.0/24}]
 databases:
   description: Type and build time of the geolocation databases used.
   returned: always

@@ -239,6 +239,47 @@ def networks_contain(networks, address):
     return any(_network_contains(network, address) for network in networks)
 
 
+def _source_covers(source, network):
+    """True when a rule's source (any, an address or a network) holds every address of network."""
+    if _is_any(source):
+        return True
+    outer = ipaddress.ip_network(str(source), strict=False)
+    return outer.version == network.version and network.subnet_of(outer)
+
+
+def refused_sources(sources, allow_rules, ports, incoming_policy='deny'):
+    """Which sources the inbound allow-list refuses on some of ``ports`` (TCP).
+
+    ``allow_rules`` are ufw_baseline_allow_in-style rules ({port, proto, from, interface}). A source
+    is let in on a port when the incoming policy is allow, or when a rule without an interface
+    covers the port over TCP from a network holding the whole source. Returns
+    [{'source': as written, 'ports': [refused ports]}] for the sources refused on any port.
+    """
+    refused = []
+    for source in sources:
+        network = ipaddress.ip_network(str(source).strip(), strict=False)
+        blocked = []
+        for port in ports:
+            if incoming_policy == 'allow':
+                continue
+            allowed = False
+            for rule in allow_rules:
+                if rule.get('interface') or rule.get('proto', 'tcp') not in ('tcp', 'any'):
+                    continue
+                if rule.get('port') not in (None, ''):
+                    low, high = parse_port(rule['port'])
+                    if not low <= int(port) <= high:
+                        continue
+                if _source_covers(rule.get('from', 'any'), network):
+                    allowed = True
+                    break
+            if not allowed:
+                blocked.append(int(port))
+        if blocked:
+            refused.append({'source': str(source), 'ports': blocked})
+    return refused
+
+
 def rule_permits(rule, connection):
     """True when an inbound module rule lets the TCP connection in (first-match semantics aside)."""
     if rule.get('rule') not in ('allow', 'limit') or rule.get('direction') != 'in':

@@ -163,3 +163,54 @@ def test_second_converge_changes_nothing(running_fail2ban, tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     assert "changed=0" in output, output[-3000:]
+
+
+def test_a_protected_address_the_allow_list_refuses_is_named(running_fail2ban, tmp_path):
+    """fail2ban_nginx_never_ban is checked against ufw_baseline's allow-list when both roles meet
+    in one play: an address protected from bans but refused by the firewall is pointed out."""
+    protected = {
+        "fail2ban_nginx_never_ban": ["198.51.100.7", "192.0.2.10"],
+        "ufw_baseline_allow_in": [{"port": 80, "proto": "tcp"}, {"port": 443, "proto": "tcp", "from": "192.0.2.0/24"}],
+    }
+    result = _play(running_fail2ban, protected, tmp_path, "--check")
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 0, output[-3000:]
+    assert ("WARNING: 198.51.100.7 is never banned (fail2ban_nginx_never_ban or trusted proxies), but "
+            "ufw_baseline_allow_in does not let it reach 443/tcp") in output, output[-3000:]
+    assert "WARNING: 192.0.2.10 is never banned" not in output
+
+
+def _requests(container, count, forwarded_for=None):
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    script = ("import urllib.request\nfor n in range(%d):\n"
+              "    urllib.request.urlopen(urllib.request.Request('http://127.0.0.1/', headers=%r)).read()\n"
+              % (count, headers))
+    _docker("exec", container, "python3", "-c", script)
+
+
+def test_a_log_still_fed_by_the_trusted_proxy_is_refused(running_fail2ban, tmp_path):
+    """Issue #10: with trusted proxies, a jail must not read a log whose lines still carry the
+    proxy's address (realip not taking): the role refuses before changing anything. Here the
+    'proxy' is loopback and its requests carry no X-Forwarded-For, as a misconfigured proxy's would."""
+    proxied = {"fail2ban_nginx_trusted_proxies": ["127.0.0.1"]}
+    first = _play(running_fail2ban, proxied, tmp_path)
+    assert first.returncode == 0, (first.stdout + first.stderr)[-3000:]
+    # Proxies added to a host whose nginx jails already run: each nginx jail gets the nginx-level ban.
+    actions = _docker("exec", running_fail2ban, "fail2ban-client", "get", "nginx-4xx", "actions").stdout
+    assert "fortress-nginx-deny" in actions, actions
+    _requests(running_fail2ban, 25)
+    before = _fail2ban_state(running_fail2ban)
+    refused = _play(running_fail2ban, dict(proxied, fail2ban_nginx_bantime="2h"), tmp_path)
+    output = " ".join((refused.stdout + refused.stderr).split())
+    assert refused.returncode != 0, output[-3000:]
+    assert ("/var/log/nginx/access.log: 25 of the 25 lines written since nginx took the trusted-proxy settings "
+            "come from trusted proxies (127.0.0.1)") in output, output[-3000:]
+    assert "changed=0" in output and _fail2ban_state(running_fail2ban) == before
+    # The operator can go on knowingly...
+    forced = _play(running_fail2ban, dict(proxied, fail2ban_nginx_proxy_log_check=False), tmp_path)
+    assert forced.returncode == 0, (forced.stdout + forced.stderr)[-3000:]
+    # ...and once the proxy sends the header, realip gives the clients' addresses: no refusal.
+    _requests(running_fail2ban, 30, forwarded_for="198.51.100.7")
+    fixed = _play(running_fail2ban, proxied, tmp_path)
+    assert fixed.returncode == 0, (fixed.stdout + fixed.stderr)[-3000:]
+    assert "198.51.100.7 - -" in _docker("exec", running_fail2ban, "tail", "-n", "1", "/var/log/nginx/access.log").stdout

@@ -9,7 +9,7 @@ import urllib.parse
 
 import testinfra.utils.ansible_runner
 
-from conftest import name_of
+from conftest import address_of, banned_in, http_get, name_of, wait_for
 
 testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
     os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("fortress")
@@ -68,4 +68,42 @@ def test_a_forged_error_log_line_bans_nobody(host, attacker):
     # client's "access forbidden by rule" does): no line of the attacker's own, no decoded client field.
     forged = [line for line in error_log.splitlines() if line.startswith(STAMP) or "client: %s" % VICTIM in line]
     assert forged == [], "a forged line reached the error log"
+    host.run("fail2ban-client unban --all")
+
+
+def nginx_logs_ssl_read_failures(host):
+    """nginx 1.22+ (Debian 12 and 13) logs a failed SSL_read() while reading headers at [crit];
+    Debian 11's nginx 1.18 does not log it at the error log's level at all."""
+    version = host.check_output("nginx -v 2>&1").rsplit("/", 1)[1]
+    return tuple(int(part) for part in version.split(".")[:2]) >= (1, 22)
+
+
+def test_a_crafted_referrer_after_a_tls_failure_bans_its_sender_not_its_victim(host, attacker, innocent):
+    """Issue #10, class 1: after a TLS handshake, headers that stop at a crafted Referer and then a
+    record nginx cannot decrypt make nginx write `[crit] SSL_read() failed (...) while reading client
+    request headers, client: <sender>, ..., referrer: "<crafted>"`. The referrer names the innocent
+    client in nginx's own words; the sender must be banned, the innocent never."""
+    host.run("fail2ban-client unban --all")
+    victim = address_of(innocent, "4")
+    senders = {address_of(attacker, "4"), address_of(attacker, "6")}
+    # The issue's form. (One that also forges nginx's `, request: "` tail makes the line refused
+    # whole: then nobody is banned, see docs/threat-model.md.)
+    referer = "x, client: %s, server: fortress" % victim
+    before = len(host.check_output("cat /var/log/nginx/error.log").splitlines())
+    sent = attacker.run("python3 /usr/local/bin/attack.py tls-referer %s --referer %s --count 12",
+                        name_of(host), referer)
+    assert sent.rc == 0, sent.stderr
+    logged = [line for line in host.check_output("cat /var/log/nginx/error.log").splitlines()[before:]
+              if "SSL_read() failed" in line]
+    if nginx_logs_ssl_read_failures(host):
+        # The attack reached nginx as the issue describes: nginx's own client field is the sender.
+        assert logged and all(", client: %s, server: " % victim not in line.split(", referrer: ")[0] for line in logged)
+        assert all('referrer: "x, client: %s, server: fortress' % victim in line for line in logged), logged[:2]
+        assert wait_for(lambda: senders & set(banned_in(host, "nginx-sslerror"))), sent.stdout
+    else:
+        assert logged == []
+        assert banned_in(host, "nginx-sslerror") == []
+    time.sleep(2)  # give every jail time to read the lines
+    assert victim not in host.check_output("fail2ban-client banned")
+    assert http_get(innocent, "http://%s/" % name_of(host)) == "200"
     host.run("fail2ban-client unban --all")

@@ -12,7 +12,8 @@ import re
 import pytest
 
 from ansible_collections.fortress.nginx.plugins.module_utils.ban_report import (
-    SCHEMA, BanReportError, build_report, merge_results, render_csv, report_files, run_ban_report, write_files, CSV_COLUMNS)
+    BanReportError, CSV_COLUMNS, SCHEMA, build_report, merge_results, protected_networks, render_csv, report_files, run_ban_report, write_files,
+)
 from ansible_collections.fortress.nginx.plugins.module_utils.geo import GeoDatabaseError, GeoLocator
 
 from .geodb import write_asn_db, write_location_db
@@ -86,7 +87,7 @@ def test_report_totals(locator):
         "hosts": 5, "hosts_reporting": 3, "hosts_missing": 2, "jails": 3,
         "unique_banned_ips": 8, "ipv4": 6, "ipv6": 2, "bans": 10, "ips_on_several_hosts": 1,
         "countries": 4, "organisations": 3, "cities": 4,
-        "unknown_country": 1, "unknown_organisation": 2, "unknown_city": 2,
+        "unknown_country": 1, "unknown_organisation": 2, "unknown_city": 2, "protected_banned": 0,
         # status_result's counters: currently_failed len%3, total_failed len*5, banned len, total len*2
         "currently_failed": 0 + 2 + 2 + 0 + 0, "total_failed": 50, "currently_banned": 10, "total_banned": 20,
     }
@@ -354,3 +355,27 @@ def test_a_damaged_state_file_only_costs_a_rewrite(tmp_path, damage):
     assert again["generated_at"].startswith("2031-01-02T03:04:05")
     # and the state is whole again: the next run is idempotent
     assert run_ban_report(params(tmp_path), generated_at=GENERATED)["changed"] is False
+
+
+def test_protected_addresses_banned_anyway_are_listed_per_host(locator):
+    report = build_report(fleet(), locator=locator, generated_at=GENERATED,
+                          protected=protected_networks(["198.51.100.0/30"], "protected"),
+                          protected_by_host={"web2": protected_networks(["2001:db8:2::2", "10.0.0.9"], "web2")})
+    assert report["protected_banned"] == [
+        {"ip": "198.51.100.1", "host": "web1", "jails": ["nginx-4xx", "sshd"], "network": "198.51.100.0/30"},
+        {"ip": "198.51.100.1", "host": "web2", "jails": ["sshd"], "network": "198.51.100.0/30"},
+        {"ip": "198.51.100.2", "host": "web1", "jails": ["sshd"], "network": "198.51.100.0/30"},
+        # 10.0.0.9 is banned on web1, which does not protect it: only web2 does.
+        {"ip": "2001:db8:2::2", "host": "web2", "jails": ["nginx-botsearch"], "network": "2001:db8:2::2"},
+    ]
+    assert report["totals"]["protected_banned"] == 4
+
+
+@pytest.mark.parametrize("entry", ["not-an-ip", "10.0.0.0/33", "", "198.51.100.1, 10.0.0.1"])
+def test_a_protected_entry_that_is_no_address_is_refused(entry):
+    with pytest.raises(BanReportError, match="protected: .* is not an IP address or network"):
+        protected_networks([entry], "protected")
+
+
+def test_no_protected_address_no_row(locator):
+    assert build_report(fleet(), locator=locator, generated_at=GENERATED)["protected_banned"] == []

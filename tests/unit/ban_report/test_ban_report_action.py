@@ -63,8 +63,8 @@ PLAYBOOK = """
 """
 
 
-def run_playbook(tmp_path, *extra, **variables):
-    (tmp_path / "inventory.yml").write_text(json.dumps(INVENTORY))
+def run_playbook(tmp_path, *extra, inventory=None, **variables):
+    (tmp_path / "inventory.yml").write_text(json.dumps(inventory or INVENTORY))
     (tmp_path / "playbook.yml").write_text(PLAYBOOK)
     env = dict(os.environ)
     env["ANSIBLE_COLLECTIONS_PATH"] = os.environ.get("FORTRESS_COLLECTIONS", os.path.join(ROOT, ".collections"))
@@ -115,3 +115,34 @@ def test_wrong_database_fails_the_task_with_its_message(tmp_path, dbs):
     output = done.stdout.decode()
     assert done.returncode != 0
     assert "city_db:" in output and "is a 'GeoLite2-ASN' database; this option needs a City or Country database" in output
+
+
+def test_bans_of_each_hosts_protected_addresses_are_reported(tmp_path, dbs):
+    inventory = json.loads(json.dumps(INVENTORY))
+    hosts = inventory["all"]["hosts"]
+    # web1 protects the network of an address its sshd jail banned. web2 protects that address too,
+    # as a trusted proxy, but never banned it; it did ban an address of the IPv6 network it protects.
+    hosts["web1"]["fail2ban_nginx_never_ban"] = ["10.0.0.0/24", "192.0.2.1"]
+    hosts["web2"]["fail2ban_nginx_trusted_proxies"] = ["10.0.0.1", "2001:db8:1::/64"]
+    out = str(tmp_path / "report")
+    done = run_playbook(tmp_path, inventory=inventory, out=out, **dbs)
+    output = done.stdout.decode()
+    assert done.returncode == 0, output
+    with open(out + ".result.json") as handle:
+        result = json.load(handle)
+    assert result["protected_banned"] == [
+        {"ip": "10.0.0.1", "host": "web1", "jails": ["sshd"], "network": "10.0.0.0/24"},
+        {"ip": "2001:db8:1::7", "host": "web2", "jails": ["sshd"], "network": "2001:db8:1::/64"},
+    ]
+    assert result["totals"]["protected_banned"] == 2
+    assert "web1 banned 10.0.0.1 (jails: sshd), which 10.0.0.0/24 protects" in " ".join(output.split())
+    with open(os.path.join(out, "report.html")) as handle:
+        assert "2 ban(s) of protected addresses" in handle.read()
+
+
+def test_a_protected_variable_that_is_not_a_list_fails_clearly(tmp_path, dbs):
+    inventory = json.loads(json.dumps(INVENTORY))
+    inventory["all"]["hosts"]["web2"]["fail2ban_nginx_never_ban"] = "10.0.0.1"
+    done = run_playbook(tmp_path, inventory=inventory, out=str(tmp_path / "report"), **dbs)
+    assert done.returncode != 0
+    assert "protected_hostvars: web2's fail2ban_nginx_never_ban is not a list" in done.stdout.decode()

@@ -13,7 +13,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 NAMES = ['ufw_address_errors', 'ufw_lockout_reason', 'ufw_management_connection',
-         'ufw_module_rules', 'ufw_plan', 'ufw_rule_errors']
+         'ufw_module_rules', 'ufw_plan', 'ufw_refused_sources', 'ufw_rule_errors']
 
 
 def _filter(name):

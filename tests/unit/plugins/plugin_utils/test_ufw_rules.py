@@ -305,3 +305,31 @@ def test_purge_keeps_the_port_scoped_and_all_ports_bans_of_the_ufw_action():
     purge = u.rules_to_purge(BAN_TUPLES, [], ['by Fail2Ban'])
     # Only the rule without fail2ban's comment goes (a hand-made rule looks like that).
     assert [(r['from_ip'], r['to_port']) for r in purge] == [('198.51.100.9', '80,443')]
+
+
+# --- protected sources against the allow-list ------------------------------------------------
+
+WEB_RULES = [{'port': 80, 'proto': 'tcp'}, {'port': 443, 'proto': 'tcp', 'from': '192.0.2.0/24'}]
+
+
+@pytest.mark.parametrize('source, rules, policy, refused', [
+    # open to all on 80, only 192.0.2.0/24 on 443
+    ('192.0.2.10', WEB_RULES, 'deny', []),
+    ('192.0.2.0/25', WEB_RULES, 'deny', []),
+    ('192.0.2.0/23', WEB_RULES, 'deny', [443]),  # only half of it may reach 443
+    ('198.51.100.7', WEB_RULES, 'deny', [443]),
+    ('2001:db8::1', WEB_RULES, 'deny', [443]),   # an IPv4 rule never holds an IPv6 source
+    ('198.51.100.7', WEB_RULES, 'allow', []),
+    ('198.51.100.7', [], 'reject', [80, 443]),
+    ('198.51.100.7', [{'port': '1:1024', 'proto': 'any'}], 'deny', []),
+    ('198.51.100.7', [{'proto': 'tcp', 'from': '198.51.100.0/24'}], 'deny', []),
+    ('198.51.100.7', [{'port': 80, 'proto': 'udp'}, {'port': 443, 'interface': 'eth0'}], 'deny', [80, 443]),
+])
+def test_refused_sources(source, rules, policy, refused):
+    expected = [{'source': source, 'ports': refused}] if refused else []
+    assert u.refused_sources([source], rules, [80, 443], policy) == expected
+
+
+def test_refused_sources_rejects_a_source_that_is_no_network():
+    with pytest.raises(ValueError):
+        u.refused_sources(['example.org'], WEB_RULES, [80])
