@@ -109,17 +109,18 @@ def ban_engine(machine):
     names = [name.strip() for name in actions.split(",")]
     if "ufw" in names:
         return "ufw"
-    # nftables-allports, or fortress-nftables (IPv6 prefix bans, tests/test_ipv6_prefix.py).
+    # fortress-nftables (the role's default), or fail2ban's own nftables-multiport/-allports.
     assert any("nftables" in name for name in names), actions
     return "nft"
 
 
 def nft_set(machine, jail, family="4"):
     """The addresses in fail2ban's nftables set of a jail (family "4": addr-set-JAIL, "6":
-    addr6-set-JAIL, "6net": addr6-net-JAIL, the networks of IPv6 prefix bans), read with
+    addr6-set-JAIL; "4net"/"6net": addr-net-JAIL/addr6-net-JAIL, the networks of fortress-nftables:
+    network bans, IPv6 prefix bans), read with
     `nft -j list set inet f2b-table ...`; [] when the set does not exist (fail2ban creates it at the
     jail's first ban of that family)."""
-    name = {"4": "addr-set-%s", "6": "addr6-set-%s", "6net": "addr6-net-%s"}[family] % jail
+    name = {"4": "addr-set-%s", "6": "addr6-set-%s", "4net": "addr-net-%s", "6net": "addr6-net-%s"}[family] % jail
     listing = machine.run("nft -j list set inet f2b-table %s", name)
     if listing.rc != 0:
         return []
@@ -140,7 +141,7 @@ def firewall_bans(machine, jail):
     """The addresses of a jail's bans in the firewall itself: the nftables set, or the ufw rules
     whose comment names the jail."""
     if ban_engine(machine) == "nft":
-        return nft_set(machine, jail, "4") + nft_set(machine, jail, "6") + nft_set(machine, jail, "6net")
+        return sum((nft_set(machine, jail, family) for family in ("4", "6", "4net", "6net")), [])
     rules = [line for line in machine.check_output("ufw status").splitlines() if line.endswith("against %s" % jail)]
     return [token for rule in rules for token in rule.split() if ":" in token or token.count(".") == 3]
 

@@ -9,14 +9,15 @@ fail2ban's nftables chain hooks input at priority -1, before the iptables-nft ch
 does; `ufw reload` and `ufw enable`) and an unban leaves no stale element. test_purge.py shows them
 surviving a whole converge of site.yml.
 """
+import ipaddress
 import os
 import re
 
 import pytest
 import testinfra.utils.ansible_runner
 
-from conftest import (address_of, ban_engine, banned_in, family_of, firewall_bans, name_of, no_ban_left,
-                      probe, unban_all, wait_for)
+from conftest import (address_of, ban_engine, banned_in, family_of, firewall_bans, name_of, nft_set,
+                      no_ban_left, probe, unban_all, wait_for)
 
 testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
     os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("fortress")
@@ -38,8 +39,10 @@ def test_the_engine_is_the_one_the_target_asks_for(host):
         assert host.package("nftables").is_installed
         # Debian ships nftables.service disabled: its /etc/nftables.conf flushes the whole ruleset.
         assert not host.service("nftables").is_enabled
-        assert host.check_output("fail2ban-client get %s actions", JAIL).splitlines()[-1].split(", ")[0] == "nftables-multiport"
-        assert host.check_output("fail2ban-client get sshd actions").splitlines()[-1] == "nftables-allports"
+        assert host.check_output("fail2ban-client get %s actions", JAIL).splitlines()[-1].split(", ")[0] == "fortress-nftables"
+        assert host.check_output("fail2ban-client get sshd actions").splitlines()[-1] == "fortress-nftables"
+        # fail2ban's own nftables action underneath, unchanged.
+        assert "before = nftables.conf" in host.file("/etc/fail2ban/action.d/fortress-nftables.conf").content_string
 
 
 @pytest.mark.parametrize("family", ["4", "6"])
@@ -59,6 +62,23 @@ def test_a_ban_beats_the_ufw_allow(host, attacker, family, clean_slate):
         assert re.search(r"type filter hook input priority (-1|filter - 1);", chain), chain
         assert address in host.check_output("nft list set inet f2b-table %s-set-%s",
                                             "addr" if family == "4" else "addr6", JAIL)
+
+
+def test_a_network_ban_is_in_force(host, attacker, clean_slate):
+    """fortress.nginx.fail2ban_ban and `fail2ban-client set JAIL banip` take networks: the attacker's
+    /31 (IPv4) and /127 (IPv6) are banned as networks (fail2ban's own nftables sets take addresses
+    only: the role's action adds one set of networks per jail and family)."""
+    networks = [str(ipaddress.ip_network(address_of(attacker, "4") + "/31", strict=False)),
+                str(ipaddress.ip_network(address_of(attacker, "6") + "/127", strict=False))]
+    host.check_output("fail2ban-client set %s banip %s", JAIL, " ".join(networks))
+    assert wait_for(lambda: sorted(firewall_bans(host, JAIL)) == sorted(networks)), firewall_bans(host, JAIL)
+    for family in ("4", "6"):
+        assert wait_for(lambda f=family: probe(attacker, f, name_of(host), 80) == "refused"), family
+    if ban_engine(host) == "nft":
+        assert nft_set(host, JAIL, "4net") == [networks[0]] and nft_set(host, JAIL, "6net") == [networks[1]]
+    host.check_output("fail2ban-client set %s unbanip %s", JAIL, " ".join(networks))
+    assert wait_for(lambda: no_ban_left(host))
+    assert wait_for(lambda: probe(attacker, "4", name_of(host), 80) == "open")
 
 
 def _ban_two(host, attacker):

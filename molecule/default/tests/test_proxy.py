@@ -65,8 +65,8 @@ def test_the_proxy_is_in_the_ignoreip_of_every_jail(host, proxy_ip):
 def test_the_web_jails_also_ban_at_the_nginx_level(host):
     for jail in WEB_JAILS:
         actions = host.check_output("fail2ban-client get %s actions", jail)
-        # fortress-nginx-deny next to the firewall's action (nftables-multiport, the default, or ufw).
-        assert "fortress-nginx-deny" in actions and ("nftables-multiport" in actions or "ufw" in actions), (jail, actions)
+        # fortress-nginx-deny next to the firewall's action (fortress-nftables, the default, or ufw).
+        assert "fortress-nginx-deny" in actions and ("fortress-nftables" in actions or "ufw" in actions), (jail, actions)
     assert "fortress-nginx-deny" not in host.check_output("fail2ban-client get sshd actions")
 
 

@@ -7,8 +7,9 @@
     fortress-nft-prefix.py ban|unban FAMILY TABLE SET PREFIXLEN IP
     fortress-nft-prefix.py reset FAMILY TABLE SET
 
-fail2ban bans an address; one IPv6 host usually owns a whole /64, so the action bans the address's
-network instead: `nft add element FAMILY TABLE SET { NETWORK/PREFIXLEN }` in an interval set.
+fail2ban bans an address (or a network); one IPv6 host usually owns a whole /64, so the action bans
+the address's network instead: `nft add element FAMILY TABLE SET { NETWORK/PREFIXLEN }` in an
+interval set (a network wider than the prefix is banned as it is).
 Several banned addresses may share a network: a state file (/run/fortress-nginx/nft-prefix/SET)
 lists the banned addresses, and an unban deletes the network only when the last of them goes, so
 that no address fail2ban still bans is let in early and no element outlives its bans. `reset`
@@ -23,9 +24,20 @@ import sys
 STATE_DIR = "/run/fortress-nginx/nft-prefix"
 
 
-def network_of(address, prefixlen):
-    """The network of `address` at `prefixlen` bits, as nft writes it (2001:db8:1:2::/64)."""
-    return str(ipaddress.ip_network("%s/%d" % (address, prefixlen), strict=False))
+def entry_of(value):
+    """A banned address (2001:db8::1) or network (2001:db8::/48), in its canonical form."""
+    if "/" in value:
+        return str(ipaddress.ip_network(value, strict=False))
+    return str(ipaddress.ip_address(value))
+
+
+def network_of(entry, prefixlen):
+    """The network an address or network is banned as, as nft writes it (2001:db8:1:2::/64): its
+    network of `prefixlen` bits, or the network itself when it is wider."""
+    network = ipaddress.ip_network(entry, strict=False)
+    if network.prefixlen > prefixlen:
+        network = network.supernet(new_prefix=prefixlen)
+    return str(network)
 
 
 def plan(banned, command, address, prefixlen):
@@ -35,7 +47,7 @@ def plan(banned, command, address, prefixlen):
     holds already is a no-op for nft). unban: the address leaves the list; its network is deleted
     only when no other listed address lies in it.
     """
-    address = str(ipaddress.ip_address(address))
+    address = entry_of(address)
     network = network_of(address, prefixlen)
     if command == "ban":
         return (banned if address in banned else banned + [address]), "add", network

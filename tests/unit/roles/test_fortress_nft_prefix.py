@@ -53,3 +53,11 @@ def test_the_state_file_round_trip(tmp_path, monkeypatch):
     assert prefix.main(["reset", "inet", "f2b-table", "addr6-net-j"]) == 0
     assert prefix.read_state(prefix.state_path("f2b-table", "addr6-net-j")) == []
     assert prefix.main(["bogus"]) == 2
+
+
+def test_a_network_ban_is_kept_as_a_network():
+    assert prefix.network_of("2001:db8::/48", 64) == "2001:db8::/48"
+    assert prefix.network_of("2001:db8:1:2:3::/80", 64) == "2001:db8:1:2::/64"
+    banned, verb, network = prefix.plan([], "ban", "2001:db8:0::/48", 64)
+    assert (banned, verb, network) == (["2001:db8::/48"], "add", "2001:db8::/48")
+    assert prefix.plan(banned, "unban", "2001:db8::/48", 64) == ([], "delete", "2001:db8::/48")
