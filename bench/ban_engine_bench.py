@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What a ban costs with each ban engine, through fail2ban: ufw (the role's action.d/ufw.local),
-nftables sets (fail2ban's nftables-multiport, the role's default) and ipset (iptables-ipset-proto6).
+nftables sets (the role's default fortress-nftables: fail2ban's nftables.conf plus network sets) and
+ipset (fail2ban's iptables-ipset-proto6). The role's two actions are rendered from its templates.
 Prints one side-by-side table; asserts nothing.
 
 For each engine a fresh Debian container (systemd, NET_ADMIN, as the Molecule targets) runs ufw
@@ -39,11 +40,11 @@ import time
 import jinja2
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-UFW_ACTION = os.path.join(ROOT, "roles", "fail2ban_nginx", "templates", "action-ufw.local.j2")
+TEMPLATES = os.path.join(ROOT, "roles", "fail2ban_nginx", "templates")
 PREFIX = os.environ.get("FORTRESS_BENCH_PREFIX", "fortress-ban-bench")
 IMAGE = "%s-image" % PREFIX
 BANACTION = {
-    "nftables": "nftables-multiport",
+    "nftables": "fortress-nftables",
     "ipset": "iptables-ipset-proto6",
     "ufw": "ufw",
 }
@@ -140,10 +141,16 @@ def build_image(release):
     in_container(name, "for _ in $(seq 150); do case \"$(systemctl is-system-running 2>/dev/null)\" in running|degraded) break;; esac;"
                  " sleep 0.2; done; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && "
                  "apt-get install -y -qq --no-install-recommends %s >/dev/null" % PACKAGES)
-    ufw_action = jinja2.Template(open(UFW_ACTION).read()).render(
-        fail2ban_nginx_managed_header="benchmark copy of the role's action.d/ufw.local",
-        fail2ban_nginx_ufw_blocktype="reject", fail2ban_nginx_ufw_kill_mode="ss")
-    in_container(name, "cat > /etc/fail2ban/action.d/ufw.local <<'UFWLOCAL'\n%s\nUFWLOCAL\nsystemctl stop fail2ban" % ufw_action)
+    env = jinja2.Environment(trim_blocks=True)
+    env.filters["bool"] = bool
+    values = {"fail2ban_nginx_managed_header": "benchmark copy of the role's action", "fail2ban_nginx_ufw_blocktype": "reject",
+              "fail2ban_nginx_ufw_kill_mode": "ss", "fail2ban_nginx_ipv6_prefix_bans": False, "fail2ban_nginx_ipv6_prefix": 64,
+              "fail2ban_nginx_nft_prefix_helper": "/nonexistent"}
+    for template, dest in (("action-ufw.local.j2", "ufw.local"), ("action-fortress-nftables.conf.j2", "fortress-nftables.conf")):
+        with open(os.path.join(TEMPLATES, template)) as source:
+            text = env.from_string(source.read()).render(**values)
+        in_container(name, "cat > /etc/fail2ban/action.d/%s <<'ACTION'\n%s\nACTION" % (dest, text))
+    in_container(name, "systemctl stop fail2ban")
     sh("docker", "commit", name, IMAGE)
     subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
 
