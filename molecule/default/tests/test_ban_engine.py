@@ -70,13 +70,13 @@ def test_a_network_ban_is_in_force(host, attacker, clean_slate):
     only: the role's action adds one set of networks per jail and family)."""
     networks = [str(ipaddress.ip_network(address_of(attacker, "4") + "/31", strict=False)),
                 str(ipaddress.ip_network(address_of(attacker, "6") + "/127", strict=False))]
-    host.check_output("fail2ban-client set %s banip %s", JAIL, " ".join(networks))
+    host.check_output("fail2ban-client set %s banip %s %s", JAIL, *networks)
     assert wait_for(lambda: sorted(firewall_bans(host, JAIL)) == sorted(networks)), firewall_bans(host, JAIL)
     for family in ("4", "6"):
         assert wait_for(lambda f=family: probe(attacker, f, name_of(host), 80) == "refused"), family
     if ban_engine(host) == "nft":
         assert nft_set(host, JAIL, "4net") == [networks[0]] and nft_set(host, JAIL, "6net") == [networks[1]]
-    host.check_output("fail2ban-client set %s unbanip %s", JAIL, " ".join(networks))
+    host.check_output("fail2ban-client set %s unbanip %s %s", JAIL, *networks)
     assert wait_for(lambda: no_ban_left(host))
     assert wait_for(lambda: probe(attacker, "4", name_of(host), 80) == "open")
 
@@ -84,7 +84,7 @@ def test_a_network_ban_is_in_force(host, attacker, clean_slate):
 def _ban_two(host, attacker):
     """An IPv4 and an IPv6 ban of the attacker, in force and listed by the firewall."""
     addresses = sorted([address_of(attacker, "4"), address_of(attacker, "6")])
-    host.check_output("fail2ban-client set %s banip %s", JAIL, " ".join(addresses))
+    host.check_output("fail2ban-client set %s banip %s %s", JAIL, *addresses)
     assert wait_for(lambda: sorted(firewall_bans(host, JAIL)) == addresses), firewall_bans(host, JAIL)
     return addresses
 
