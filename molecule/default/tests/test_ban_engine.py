@@ -117,6 +117,7 @@ def test_bans_survive(host, attacker, event, clean_slate):
 def test_an_unban_leaves_no_stale_element(host, attacker, clean_slate):
     addresses = _ban_two(host, attacker)
     host.check_output("systemctl restart fail2ban")
+    assert wait_for(lambda: host.run("fail2ban-client ping").rc == 0), "fail2ban did not come back"
     _still_banned(host, attacker, addresses)
     for address in addresses:
         host.check_output("fail2ban-client set %s unbanip %s", JAIL, address)
