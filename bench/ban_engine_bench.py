@@ -220,6 +220,7 @@ def bench_engine(engine, options):
     row = {"engine": engine, "curve": [], "at": {}, "rate": {}}
     try:
         in_container(name, SETUP % {"banaction": BANACTION[engine]})
+        row["version"] = in_container(name, "fail2ban-client version").strip()
         base_kmem = kmem(name)
         current, spent = 0, 0.0
         budget = options.ufw_budget if engine == "ufw" else float("inf")
@@ -259,8 +260,9 @@ def bench_engine(engine, options):
         after = kmem(name)
         row["kmem_kb"] = before - after
         row["kmem_grown_kb"] = before - base_kmem
-        row["version"] = in_container(name, "fail2ban-client version").strip()
     finally:
+        # The row so far, also when a step failed: --rows-from takes these lines back.
+        print(json.dumps(row), file=sys.stderr)
         if not options.keep:
             subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
     return row
@@ -308,16 +310,31 @@ def main():
     parser.add_argument("--ufw-stop-budget", type=float, default=120, help="seconds ufw's stop gets")
     parser.add_argument("--release", default="bookworm")
     parser.add_argument("--keep", action="store_true", help="leave the containers running")
+    parser.add_argument("--rows-from", help="a file of JSON rows printed by an earlier run (stderr): their engines are "
+                                            "not measured again but shown in the table")
     options = parser.parse_args()
     options.sizes = [int(size) for size in options.sizes.split(",")]
-    print("building %s (%s, %s)..." % (IMAGE, options.release, PACKAGES), file=sys.stderr)
-    build_image(options.release)
+    earlier = {}
+    if options.rows_from:
+        with open(options.rows_from) as lines:
+            for line in lines:
+                if line.startswith('{"engine"'):
+                    row = json.loads(line)
+                    row["at"] = {int(size): value for size, value in row["at"].items()}
+                    row["rate"] = {int(size): value for size, value in row["rate"].items()}
+                    earlier[row["engine"]] = row
+    engines = options.engines.split(",")
+    if any(engine not in earlier for engine in engines):
+        print("building %s (%s, %s)..." % (IMAGE, options.release, PACKAGES), file=sys.stderr)
+        build_image(options.release)
     rows = []
     try:
-        for engine in options.engines.split(","):
+        for engine in engines:
+            if engine in earlier:
+                rows.append(earlier[engine])
+                continue
             print("benchmarking %s (%s)..." % (engine, BANACTION[engine]), file=sys.stderr)
             rows.append(bench_engine(engine, options))
-            print(json.dumps(rows[-1]), file=sys.stderr)
     finally:
         subprocess.run(["docker", "rmi", "-f", IMAGE], capture_output=True, check=False)
     print("\nfail2ban %s on Debian %s, one web jail (ports http,https), ufw enabled; every 5th address IPv6\n"
