@@ -74,6 +74,15 @@ def test_the_ufw_jail_reads_kernel_messages_only(host):
     assert "ufw.log" not in host.check_output("fail2ban-client get ufw logpath")
 
 
+def _forged_in_file(host, victim):
+    return int(host.run("grep -c 'SRC=%s' /var/log/ufw.log", victim).stdout.strip() or 0)
+
+
+def _forged_in_journal(host, victim):
+    entries = [json.loads(entry) for entry in host.check_output("journalctl -o json --no-pager -t kernel").splitlines()]
+    return [entry for entry in entries if "SRC=%s " % victim in str(entry.get("MESSAGE"))]
+
+
 def test_forged_ufw_lines_from_a_local_user_ban_nobody(host, clean_slate):
     victim = "198.51.100.99"
     line = ("[UFW BLOCK] IN=eth0 OUT= MAC=02:42:ac:12:00:05:02:42:ac:12:00:02:08:00 SRC=%s DST=%s LEN=60 "
@@ -81,14 +90,15 @@ def test_forged_ufw_lines_from_a_local_user_ban_nobody(host, clean_slate):
             % (victim, address_of(host, "4")))
     # rsyslog loads ufw's 20-ufw.conf (installed after rsyslog started) only when it restarts.
     host.check_output("systemctl restart rsyslog")
+    # Counted from here: a verify run again on the same targets finds the earlier run's lines.
+    in_file, in_journal = _forged_in_file(host, victim), len(_forged_in_journal(host, victim))
     for port in range(1000, 1015):  # beyond the jail's maxretry (10)
         # setpriv, not runuser/su: no PAM session, so no auth.log line changes what a converge sees.
         host.check_output("setpriv --reuid=nobody --regid=nogroup --clear-groups logger -t kernel %s", line % port)
     # The forgery does reach the file a file-reading ufw jail would read...
-    assert wait_for(lambda: host.run("grep -c 'SRC=%s' /var/log/ufw.log", victim).stdout.strip() == "15", 10)
+    assert wait_for(lambda: _forged_in_file(host, victim) == in_file + 15, 10)
     # ...and the journal, where it is not a kernel message.
-    entries = [json.loads(entry) for entry in host.check_output("journalctl -o json --no-pager -t kernel").splitlines()]
-    forged = [entry for entry in entries if "SRC=%s " % victim in str(entry.get("MESSAGE"))]
+    forged = _forged_in_journal(host, victim)[in_journal:]
     assert len(forged) == 15 and {entry["_TRANSPORT"] for entry in forged} == {"syslog"}
     host.run("sleep 3")
     assert victim not in banned_in(host, "ufw")
