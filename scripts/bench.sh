@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark in bench/, each printing its own table. Nothing is asserted.
-# Usage: bench.sh [filters|status|report|detection]...   (default: all four)
+# Usage: bench.sh [filters|status|report|detection|engines]...   (default: all five)
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$FORTRESS_ROOT"
-[ "$#" -gt 0 ] || set -- filters status report detection
+[ "$#" -gt 0 ] || set -- filters status report detection engines
 for bench in "$@"; do
   case "$bench" in
     filters) bash scripts/ensure-fail2ban-regex.sh && python bench/filter_throughput.py ;;
     status) bash scripts/ensure-images.sh bookworm && python bench/fail2ban_status_bench.py ;;
     report) python bench/ban_report_bench.py ;;
     detection) bash scripts/ensure-fail2ban-regex.sh && python bench/detection_bench.py ;;
-    *) die "unknown benchmark '$bench' (filters, status, report, detection)" ;;
+    # ufw, nftables sets and ipset through fail2ban (issue #12): about 25 minutes.
+    engines) bash scripts/ensure-images.sh bookworm && python bench/ban_engine_bench.py ;;
+    *) die "unknown benchmark '$bench' (filters, status, report, detection, engines)" ;;
   esac
 done

@@ -18,7 +18,9 @@ apt_install openssh-client
 log "running playbooks/demo.yml against inventory/demo.yml"
 ansible-playbook -i inventory/demo.yml playbooks/demo.yml "$@"
 report="$FORTRESS_ROOT/.build/demo/report/report.html"
-log "the target's firewall: ufw status verbose"
+log "the target's bans: fail2ban's nftables sets (nft list table inet f2b-table)"
+docker exec fortress-demo-target nft list table inet f2b-table || true
+log "next to ufw's rules (ufw status verbose): the allow-list, no ban rules"
 docker exec fortress-demo-target ufw status verbose
 log "done. The ban report (built with SAMPLE geolocation data): $report"
 log "open it with a browser, e.g. chromium --headless --screenshot $report, or copy it to your desktop"

@@ -4,6 +4,13 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# Every systemd container runs its own systemd, fail2ban and others, each taking inotify instances
+# from the host's per-user limit (128 on Debian): two scenarios side by side ran out ("Too many
+# open files" when fail2ban reloads). Raise it for the running kernel only.
+if [ "$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 1024)" -lt 1024 ]; then
+  sysctl -q -w fs.inotify.max_user_instances=1024 || log "could not raise fs.inotify.max_user_instances"
+fi
+
 if docker info >/dev/null 2>&1; then
   log "docker engine already running"
   exit 0

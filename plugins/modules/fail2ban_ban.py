@@ -75,8 +75,10 @@ options:
     type: float
     default: 30
 notes:
-  - Networks are banned as networks where the jail's action supports them (nftables and ipset
-    sets, ufw); fail2ban lists them in CIDR form, which is how the module compares them.
+  - Networks are banned as networks where the jail's action supports them (the role
+    fortress.nginx.fail2ban_nginx's default action fortress-nftables, ipset sets, ufw); fail2ban
+    lists them in CIDR form, which is how the module compares them. fail2ban's packaged nftables
+    actions take addresses only; fail2ban lists a network it bans with them, but nft refuses it.
 seealso:
   - module: fortress.nginx.fail2ban_status
 """

@@ -3,6 +3,8 @@
 The scenario has one target per Debian release (the inventory group `fortress`); every test that
 takes `host` runs once per target. The client and the attacker are shared.
 """
+import ipaddress
+import json
 import time
 
 import pytest
@@ -99,8 +101,62 @@ def http_get(machine, url):
     return machine.check_output("python3 /usr/local/bin/attack.py get %s", url)
 
 
+def ban_engine(machine):
+    """What a target's bans go to: "nft" (fail2ban's nftables actions, the role's default) or "ufw"
+    (fail2ban_nginx_banaction: ufw, set for one target in molecule.yml), read from the role's jail
+    file (so it answers while fail2ban restarts; test_ban_engine.py checks the running actions)."""
+    jails = machine.file("/etc/fail2ban/jail.d/fortress-nginx.local").content_string
+    banaction = [line.split("=", 1)[1].strip() for line in jails.splitlines() if line.startswith("banaction =")]
+    if banaction == ["ufw"]:
+        return "ufw"
+    # fortress-nftables (the role's default), or fail2ban's own nftables-multiport/-allports.
+    assert len(banaction) == 1 and "nftables" in banaction[0], banaction
+    return "nft"
+
+
+def nft_set(machine, jail, family="4"):
+    """The addresses in fail2ban's nftables set of a jail (family "4": addr-set-JAIL, "6":
+    addr6-set-JAIL; "4net"/"6net": addr-net-JAIL/addr6-net-JAIL, the networks of fortress-nftables:
+    network bans, IPv6 prefix bans), read with
+    `nft -j list set inet f2b-table ...`; [] when the set does not exist (fail2ban creates it at the
+    jail's first ban of that family)."""
+    name = {"4": "addr-set-%s", "6": "addr6-set-%s", "4net": "addr-net-%s", "6net": "addr6-net-%s"}[family] % jail
+    listing = machine.run("nft -j list set inet f2b-table %s", name)
+    if listing.rc != 0:
+        return []
+    elements = []
+    for item in json.loads(listing.stdout)["nftables"]:
+        for element in item.get("set", {}).get("elem", []):
+            value = element["elem"]["val"] if isinstance(element, dict) and "elem" in element else element
+            elements.append(value["prefix"]["addr"] + "/%d" % value["prefix"]["len"]
+                            if isinstance(value, dict) and "prefix" in value else value)
+    return elements
+
+
+def family_of(address):
+    return "6" if ipaddress.ip_address(address.split("/")[0]).version == 6 else "4"
+
+
+def firewall_bans(machine, jail):
+    """The addresses of a jail's bans in the firewall itself: the nftables set, or the ufw rules
+    whose comment names the jail."""
+    if ban_engine(machine) == "nft":
+        return sum((nft_set(machine, jail, family) for family in ("4", "6", "4net", "6net")), [])
+    rules = [line for line in machine.check_output("ufw status").splitlines() if line.endswith("against %s" % jail)]
+    return [token for rule in rules for token in rule.split() if ":" in token or token.count(".") == 3]
+
+
+def no_ban_left(machine):
+    """No fail2ban ban in the firewall: no ufw rule of fail2ban's, no element in its nftables table."""
+    if "by Fail2Ban" in machine.check_output("ufw status"):
+        return False
+    table = machine.run("nft list table inet f2b-table")
+    return table.rc != 0 or "elements = " not in table.stdout
+
+
 def unban_all(machine):
-    """Unban everything and wait until fail2ban's ufw rules are gone: ufw's rule files are not
+    """Unban everything and wait until no ban is left in the firewall: ufw's rule files are not
     locked, so a ban's ufw command running beside an unban's could lose one of them."""
     machine.run("fail2ban-client unban --all")
-    assert wait_for(lambda: "by Fail2Ban" not in machine.check_output("ufw status")), machine.check_output("ufw status")
+    assert wait_for(lambda: no_ban_left(machine)), (
+        machine.check_output("ufw status"), machine.run("nft list table inet f2b-table").stdout)

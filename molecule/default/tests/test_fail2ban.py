@@ -6,7 +6,7 @@ import os
 import pytest
 import testinfra.utils.ansible_runner
 
-from conftest import banned_in, http_get, ipv4_of, wait_for
+from conftest import banned_in, firewall_bans, http_get, ipv4_of, wait_for
 
 testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
     os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("fortress")
@@ -93,8 +93,11 @@ def test_scanner_paths_get_the_attacker_banned_by_nginx_botsearch(host, attacker
 
 
 def test_status_module_lists_the_attacker_under_the_banning_jail(host, attacker, innocent, clean_slate):
+    """The module reads fail2ban's own answers: the same with either ban engine (the Debian 11
+    target bans through ufw, the others in nftables sets), and what the firewall holds."""
     attacker_ip, innocent_ip = ipv4_of(attacker), ipv4_of(innocent)
     host.check_output("fail2ban-client set nginx-http-auth banip %s", attacker_ip)
+    assert wait_for(lambda: firewall_bans(host, "nginx-http-auth") == [attacker_ip]), firewall_bans(host, "nginx-http-auth")
     result = host.ansible("fortress.nginx.fail2ban_status", "", check=False)
     assert result["jails"]["nginx-http-auth"]["actions"]["banned_ips"] == [attacker_ip]
     assert [entry["ip"] for entry in result["banned_ips"]] == [attacker_ip]

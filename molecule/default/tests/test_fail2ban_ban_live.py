@@ -5,6 +5,8 @@ import os
 
 import testinfra.utils.ansible_runner
 
+from conftest import firewall_bans, wait_for
+
 testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
     os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("fortress")
 
@@ -30,10 +32,13 @@ def test_the_module_bans_unbans_and_is_idempotent(host):
         assert first["changed"] is True and first["banned"] == TARGETS
         assert first["method"] == "socket"
         assert set(TARGETS) <= set(banned(host))
+        # In force in the firewall too, the network as a network (an nft interval set, or a ufw rule).
+        assert wait_for(lambda: sorted(firewall_bans(host, JAIL)) == sorted(TARGETS)), firewall_bans(host, JAIL)
         again = ban(host)
         assert again["changed"] is False and again["already"] == TARGETS
         lifted = ban(host, state="absent")
         assert lifted["changed"] is True and lifted["unbanned"] == TARGETS
         assert not set(TARGETS) & set(banned(host))
+        assert wait_for(lambda: not set(TARGETS) & set(firewall_bans(host, JAIL))), firewall_bans(host, JAIL)
     finally:
         host.run("fail2ban-client set %s unbanip %s %s", JAIL, *TARGETS)

@@ -6,7 +6,7 @@ import os
 import pytest
 import testinfra.utils.ansible_runner
 
-from conftest import banned_in, unban_all, wait_for
+from conftest import banned_in, firewall_bans, unban_all, wait_for
 
 testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
     os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("fortress")
@@ -49,3 +49,6 @@ def test_failures_of_a_protected_address_ban_nothing(host, clean_slate, jail, pa
     assert wait_for(lambda: control in banned_in(host, jail)), "%s did not ban the control address" % jail
     assert protected not in banned_in(host, jail)
     assert protected not in host.check_output("ufw status")
+    # The firewall holds the control address's ban (ufw's rule comes a moment after fail2ban's list), not the protected one.
+    assert wait_for(lambda: control in firewall_bans(host, jail)), firewall_bans(host, jail)
+    assert protected not in firewall_bans(host, jail)

@@ -65,7 +65,8 @@ def test_the_proxy_is_in_the_ignoreip_of_every_jail(host, proxy_ip):
 def test_the_web_jails_also_ban_at_the_nginx_level(host):
     for jail in WEB_JAILS:
         actions = host.check_output("fail2ban-client get %s actions", jail)
-        assert "fortress-nginx-deny" in actions and "ufw" in actions, (jail, actions)
+        # fortress-nginx-deny next to the firewall's action (fortress-nftables, the default, or ufw).
+        assert "fortress-nginx-deny" in actions and ("fortress-nftables" in actions or "ufw" in actions), (jail, actions)
     assert "fortress-nginx-deny" not in host.check_output("fail2ban-client get sshd actions")
 
 
@@ -83,6 +84,7 @@ def test_attacker_through_the_proxy_is_refused_and_the_proxy_is_not(
     # The proxy is never banned, by no jail and not in ufw; the innocent client behind it is served.
     assert banned_anywhere(host, proxy_ip) == []
     assert proxy_ip not in host.check_output("ufw status")
+    assert proxy_ip not in host.check_output("nft list ruleset")
     assert banned_anywhere(host, innocent_ip) == []
     assert http_get(innocent, proxy_url + "/") == "200"
     # Unbanning takes the deny line out again, and nginx still passes its own test. The jails count
