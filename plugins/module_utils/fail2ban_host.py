@@ -46,7 +46,7 @@ UNITS = (
     (r"m(?:in(?:ute)?s?)?|mi", 60),
     (r"s(?:ec(?:ond)?s?)?", 1),
 )
-TIME_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(" + "|".join(u for u, _ in UNITS) + r")?(?![a-z])", re.I)
+TIME_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(" + "|".join(unit[0] for unit in UNITS) + r")?(?![a-z])", re.I)
 
 
 def seconds(value):
@@ -197,7 +197,7 @@ def plan(host, ours, jails, keep=None, ignoreip_replace=False, jail_file="jail.d
 
 def _keep_key_valid(key, jail_names):
     if "/" in key:
-        jail, _, option = key.partition("/")
+        jail, option = key.split("/", 1)
         return (jail in jail_names and bool(re.match(r"^[a-z][a-z0-9_.]*$", option))
                 and option not in NOT_KEPT)
     return key in DEFAULT_KEYS and key != "ignoreip"

@@ -234,11 +234,12 @@ def _error_logs(block, inherited, prefix):
 
 
 def _locations(block):
+    found = []
     for directive in block or []:
         if directive["name"] == "location" and directive["block"] is not None:
-            yield directive
-            for inner in _locations(directive["block"]):
-                yield inner
+            found.append(directive)
+            found.extend(_locations(directive["block"]))
+    return found
 
 
 def _realip(directives):

@@ -90,7 +90,7 @@ def test_a_host_without_fail2ban_changes_nothing_but_gets_ours():
 
 
 def test_order_of_default_keys_is_ours():
-    assert [key for key, _ in fail2ban_host.plan(HOST, OURS, JAILS)["default"]] == list(OURS)
+    assert [pair[0] for pair in fail2ban_host.plan(HOST, OURS, JAILS)["default"]] == list(OURS)
 
 
 @pytest.mark.parametrize("text,expected", [
