@@ -3,6 +3,9 @@
 The host data has the shape fortress-read-host.py prints; HOST below is what it printed on Debian 12
 (fail2ban 1.0.2) with a jail.local holding [DEFAULT] ignoreip/bantime and [nginx-4xx] maxretry.
 """
+import json
+import os
+
 import pytest
 
 from ansible_collections.fortress.nginx.plugins.module_utils import fail2ban_host
@@ -110,3 +113,19 @@ def test_equal_values_normalise_equal(key, left, right):
 def test_filter_wraps_plan():
     result = fail2ban_adopt(HOST, OURS, JAILS, ["bantime"], False, "/etc/fail2ban/jail.d/fortress-nginx.local")
     assert any("(/etc/fail2ban/jail.d/fortress-nginx.local)" in line for line in result["changes"])
+
+
+@pytest.mark.parametrize("release", ["bullseye", "bookworm", "trixie"])
+def test_what_the_reader_printed_on_each_release(release):
+    """fortress-read-host.py's real output, jail.local as in the integration test."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "data", "fail2ban-host", release + ".json")
+    with open(path) as handle:
+        host = json.load(handle)
+    assert host["installed"] is True and "error" not in host
+    result = fail2ban_host.plan(host, OURS, JAILS)
+    assert dict(result["default"])["ignoreip"][-1] == "203.0.113.50"
+    assert "[DEFAULT] bantime: 1d (/etc/fail2ban/jail.local) -> 1h (jail.d/fortress-nginx.local)" in result["changes"]
+    assert "[nginx-4xx] maxretry: 3 (/etc/fail2ban/jail.local) -> 10 (jail.d/fortress-nginx.local)" in result["changes"]
+    banaction = [line for line in result["changes"] if line.startswith("[DEFAULT] banaction:")]
+    # Debian 13's package sets nftables in jail.d/defaults-debian.conf: still a packaged default.
+    assert len(banaction) == 1 and "packaged default" in banaction[0]

@@ -24,8 +24,9 @@ def by_path(selection):
     return dict((log["path"], log) for log in selection["access_logs"])
 
 
-def test_debian_default_site_logs_combined_to_the_http_level_files():
-    info = nginx_conf.nginx_logs(dump("bookworm-default.txt"))
+@pytest.mark.parametrize("release", ["bullseye", "bookworm", "trixie"])
+def test_debian_default_site_logs_combined_to_the_http_level_files(release):
+    info = nginx_conf.nginx_logs(dump("%s-default.txt" % release))
     selection = nginx_conf.select_logs(info)
     assert [log["path"] for log in selection["access_logs"]] == ["/var/log/nginx/access.log"]
     assert selection["access_logs"][0]["formats"] == [{"name": "combined", "servers": ["_"]}]
