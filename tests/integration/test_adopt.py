@@ -20,7 +20,8 @@ The collection's playbook (playbooks/site.yml: ufw_baseline, then fail2ban_nginx
 
 Run: source scripts/env.sh && flock /tmp/fortress-heavy.lock python -m pytest -q tests/integration/test_adopt.py
 Needs Docker and fortress-nginx/debian:bookworm (scripts/ensure-images.sh bookworm). Set
-FORTRESS_ADOPT_TRANSCRIPT=FILE to keep the --check --diff output (docs/adopting.md quotes it).
+FORTRESS_ADOPT_TRANSCRIPT=FILE to keep the --check --diff output, and FILE.refused the refused run's
+(docs/adopting.md quotes them).
 """
 import json
 import os
@@ -125,6 +126,9 @@ def test_1_unreadable_log_format_fails_before_any_change(host, tmp_path):
     before = _etc(host)
     # The role alone: in playbooks/site.yml ufw_baseline runs (and changes ufw) before it.
     rc, output = _play(host, tmp_path, playbook=FAIL2BAN_ONLY)
+    if os.environ.get("FORTRESS_ADOPT_TRANSCRIPT"):
+        with open(os.environ["FORTRESS_ADOPT_TRANSCRIPT"] + ".refused", "w") as handle:
+            handle.write(output)
     assert rc != 0, output[-3000:]
     assert "access log /var/log/nginx/shop.access.log (server shop.example.org)" in output, output[-3000:]
     assert "log_format 'shop'" in output and "Fix: start it with $remote_addr - $remote_user" in output
