@@ -73,6 +73,14 @@ def test_a_banned_client_is_refused_on_a_published_port(host, instance, outside)
     assert served(again), f"still refused after the unban: {again}"
 
 
+def container_state(host):
+    return host.run("docker inspect -f '{{.State.Running}}' fortress-web").stdout.strip()
+
+
+def docker_nat(host):
+    return host.run("iptables -t nat -S DOCKER").stdout
+
+
 @pytest.mark.parametrize("event", [
     "systemctl restart docker",
     "ufw reload",
@@ -82,10 +90,9 @@ def test_the_mode_survives_docker_and_ufw_restarts(host, instance, outside, even
     with host.sudo():
         host.check_output(event)
         # Docker's own chains are never flushed: the published ports' DNAT is still there.
-        running = wait_until(lambda: host.run("docker inspect -f '{{.State.Running}}' fortress-web").stdout.strip(),
-                             lambda state: state == "true", attempts=60)
+        running = wait_until(lambda: container_state(host), lambda state: state == "true", attempts=60)
         assert running == "true", f"the container did not come back after {event!r}"
-        nat = wait_until(lambda: host.check_output("iptables -t nat -S DOCKER"),
+        nat = wait_until(lambda: docker_nat(host),
                          lambda rules: f"--dport {UNLISTED}" in rules and f"--dport {ALLOWED}" in rules, attempts=30)
         assert f"--dport {UNLISTED}" in nat, nat
         assert "-j DOCKER-USER" in host.check_output("iptables -S FORWARD")
