@@ -32,7 +32,9 @@ def probe(outside, instance, port):
 
 def container_answers_locally(host, port):
     """The container answers on the port from inside the VM (docker-proxy on loopback, no DOCKER-USER)."""
-    result = host.run(f"busybox wget -q -T 5 -O - http://127.0.0.1:{port}/")
+    # (busybox-static's wget crashes on the host; the VM's python3 fetches instead.)
+    fetch = f"import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:{port}/', timeout=5).read().decode())"
+    result = host.run(f'python3 -c "{fetch}"')
     return result.rc == 0 and result.stdout.strip() == "fortress-container"
 
 
