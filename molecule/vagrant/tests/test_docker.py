@@ -4,9 +4,11 @@ port 80 (prepare.yml). Every probe comes from the host, from an address of its o
 management network: another machine, as far as the VM's firewall can tell.
 """
 
+import os
 import re
 
 import pytest
+import yaml
 
 from test_fortress import http_from, second_source_address, wait_until
 
@@ -14,6 +16,13 @@ ALLOWED = 8080
 UNLISTED = 8081
 # The sshd jail bans every port, with fail2ban's nftables action hooked on prerouting (molecule.yml).
 ALLPORTS_JAIL = "sshd"
+
+
+@pytest.fixture(scope="module")
+def instance():
+    """Address, port, user and key of the VM, as the vagrant driver recorded them."""
+    with open(os.environ["MOLECULE_INSTANCE_CONFIG"], encoding="utf-8") as handle:
+        return yaml.safe_load(handle)[0]
 
 
 @pytest.fixture(scope="module")
