@@ -10,7 +10,7 @@
 #
 # The built box: debootstrap minbase + kernel, systemd, sshd, sudo, python3, grub on an 8 GiB
 # MBR disk (qcow2), with the packages the scenario's host runs (nginx, ufw, fail2ban,
-# python3-systemd) preinstalled and not started, so that no dpkg runs in the emulated guest (the
+# python3-systemd, and docker.io with busybox-static for a registry-free test image) preinstalled and not started, so that no dpkg runs in the emulated guest (the
 # Docker scenario proves the fresh installs, on every release); user vagrant with passwordless sudo and Vagrant's insecure public key (Vagrant
 # replaces it at first `up`); SSH host keys generated at first boot; eth0 (management network) and
 # eth1 (QEMU user-mode NIC, if present) on DHCP, eth1 preferred for the default route.
@@ -28,7 +28,8 @@ case "$release" in
   *) die "FORTRESS_VAGRANT_DISTRO=$release: expected bullseye, bookworm or trixie" ;;
 esac
 # The recipe version is part of the name: a box built by an older recipe is not reused.
-BOX_RECIPE=2
+# r3: docker.io and busybox-static for the Docker-host check (ufw_baseline_docker).
+BOX_RECIPE=3
 box="fortress-nginx/debian-$release-r$BOX_RECIPE"
 if vagrant box list 2>/dev/null | awk '{print $1}' | grep -qxF "$box"; then
   log "vagrant box $box already built (vagrant box remove $box to rebuild)"
@@ -89,7 +90,7 @@ chmod 0755 "$root/usr/sbin/policy-rc.d"
 for m in dev dev/pts proc sys; do mount --bind "/$m" "$root/$m"; done
 { chroot "$root" apt-get update -qq &&
   DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y -qq --no-install-recommends \
-    nginx ufw fail2ban python3-systemd; } >"$work/packages.log" 2>&1 ||
+    nginx ufw fail2ban python3-systemd docker.io busybox-static; } >"$work/packages.log" 2>&1 ||
   { tail -n 30 "$work/packages.log" >&2; die "installing the web server's packages failed"; }
 for m in sys proc dev/pts dev; do umount "$root/$m"; done
 rm -f "$root/usr/sbin/policy-rc.d"

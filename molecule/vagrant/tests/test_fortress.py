@@ -46,7 +46,11 @@ def fresh_ssh(instance, command, bind_address=None, timeout=60):
     if bind_address:
         args += ["-b", bind_address]
     args += [f"{instance['user']}@{instance['address']}", command]
-    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+    try:
+        return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        # A ban that drops (nftables on prerouting, Docker mode) leaves the connection hanging.
+        return subprocess.CompletedProcess(args, 255, exc.stdout or "", f"timed out after {timeout} s")
 
 
 def ufw_rules(host):

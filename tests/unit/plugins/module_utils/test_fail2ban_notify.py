@@ -38,7 +38,7 @@ def test_the_actions_lines_parse_and_anything_else_is_counted_not_used():
 
 
 def test_a_wave_of_ten_thousand_bans_is_one_short_message():
-    bans, _ = n.parse_spool(spool_lines(10000) + spool_lines(5, jail="sshd"))
+    bans = n.parse_spool(spool_lines(10000) + spool_lines(5, jail="sshd"))[0]
     message = n.build_message(bans, "web1", max_addresses=20)
     assert message["bans"] == 10005 and message["jails"] == {"nginx-probe": 10000, "sshd": 5}
     assert len(message["addresses"]) == 20 and message["more_addresses"] == message["unique_addresses"] - 20
@@ -46,7 +46,7 @@ def test_a_wave_of_ten_thousand_bans_is_one_short_message():
 
 
 def test_the_slack_shape_is_one_text():
-    bans, _ = n.parse_spool("nginx-4xx\t198.51.100.7\t1\nsshd\t198.51.100.7\t2\n")
+    bans = n.parse_spool("nginx-4xx\t198.51.100.7\t1\nsshd\t198.51.100.7\t2\n")[0]
     assert n.build_message(bans, "web1", shape="slack") == {
         "text": "fail2ban on web1 banned 1 address (nginx-4xx 1, sshd 1): 198.51.100.7"}
 
