@@ -48,14 +48,20 @@ class ActionModule(ActionBase):
         return result
 
     @staticmethod
+    def _vars_of(host, task_vars):
+        """The host's variables, or None for a host the inventory does not know."""
+        try:
+            return (task_vars.get("hostvars") or {})[host]
+        except KeyError:
+            return None
+
+    @staticmethod
     def _protected_from_hostvars(hosts, names, task_vars):
         """Each host's protected addresses: the union of the lists in the host variables ``names``."""
-        hostvars = task_vars.get("hostvars") or {}
         protected = {}
         for host in hosts:
-            try:
-                host_vars = hostvars[host]
-            except KeyError:
+            host_vars = ActionModule._vars_of(host, task_vars)
+            if host_vars is None:
                 continue
             entries = []
             for name in names:
@@ -71,13 +77,8 @@ class ActionModule(ActionBase):
     @staticmethod
     def _results_from_hostvars(hosts, status_var, task_vars):
         """Each host's registered status result, None for a host that has none (unreachable, not run)."""
-        hostvars = task_vars.get("hostvars") or {}
         results = {}
         for host in hosts:
-            try:
-                host_vars = hostvars[host]
-            except KeyError:
-                results[host] = None
-                continue
-            results[host] = host_vars[status_var] if status_var in host_vars else None
+            host_vars = ActionModule._vars_of(host, task_vars)
+            results[host] = host_vars[status_var] if host_vars is not None and status_var in host_vars else None
         return results
