@@ -54,7 +54,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fortress.nginx.plugins.plugin_utils.proxy_logs import proxy_fed_logs
+from ansible_collections.fortress.nginx.plugins.plugin_utils._proxy_logs import proxy_fed_logs
 
 
 def fail2ban_proxy_fed_logs(lines, proxies, head):

@@ -10,7 +10,7 @@ import datetime
 
 import pytest
 
-from ansible_collections.fortress.nginx.plugins.plugin_utils.proxy_logs import proxy_fed_logs
+from ansible_collections.fortress.nginx.plugins.plugin_utils._proxy_logs import proxy_fed_logs
 
 COMBINED = '<ADDR> - [^"]*\\]'
 VHOST = '[^\\s"]* <ADDR> - [^"]*\\]'

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fortress.nginx.plugins.plugin_utils import ufw_docker as d
-from ansible_collections.fortress.nginx.plugins.plugin_utils.ufw_rules import build_module_rules
+from ansible_collections.fortress.nginx.plugins.plugin_utils import _ufw_docker as d
+from ansible_collections.fortress.nginx.plugins.plugin_utils._ufw_rules import build_module_rules
 
 
 def rules(*specs):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fortress.nginx.plugins.plugin_utils import ufw_rules as u
+from ansible_collections.fortress.nginx.plugins.plugin_utils import _ufw_rules as u
+from ansible_collections.fortress.nginx.plugins.plugin_utils._management import management_connection
 
 CONN = {'address': '203.0.113.7', 'port': 22, 'server_address': '198.51.100.2'}
 
@@ -101,10 +102,11 @@ def test_build_module_rules_drops_rules_that_would_replace_an_excluded_one():
     ('203.0.113.7 50022 198.51.100.2 22', CONN),
     ('::ffff:203.0.113.7 50022 ::ffff:198.51.100.2 22', CONN),
     ('2001:db8::7 50022 2001:db8::2 2222', {'address': '2001:db8::7', 'port': 2222, 'server_address': '2001:db8::2'}),
+    ('fe80::7%eth0 50022 fe80::2%eth0 22', {'address': 'fe80::7', 'port': 22, 'server_address': 'fe80::2'}),
     ('', {}), (None, {}), ('garbage', {}), ('1.2.3.4 5 6.7.8.9 0', {}), ('1.2.3.4 5 6.7.8.9 ssh', {}),
 ])
 def test_management_connection(value, expected):
-    assert u.management_connection(value) == expected
+    assert management_connection(value) == expected
 
 
 def _in(**kwargs):
@@ -327,9 +329,112 @@ WEB_RULES = [{'port': 80, 'proto': 'tcp'}, {'port': 443, 'proto': 'tcp', 'from':
 ])
 def test_refused_sources(source, rules, policy, refused):
     expected = [{'source': source, 'ports': refused}] if refused else []
-    assert u.refused_sources([source], rules, [80, 443], policy) == expected
+    assert u.refused_sources([source], u.build_module_rules(rules, 'in', ''), [80, 443], policy) == expected
 
 
 def test_refused_sources_rejects_a_source_that_is_no_network():
     with pytest.raises(ValueError):
-        u.refused_sources(['example.org'], WEB_RULES, [80])
+        u.refused_sources(['example.org'], u.build_module_rules(WEB_RULES, 'in', ''), [80])
+
+
+# --- the role's planning step (fortress.nginx.ufw_plan) -------------------------------------------
+
+SETTINGS = {
+    'allow_in': [{'port': 80, 'comment': 'http'}], 'allow_in_extra': [], 'allow_out': [{'port': 53, 'proto': 'udp', 'comment': 'dns'}],
+    'allow_out_extra': [], 'allow_out_smtp': False, 'ssh_enabled': True, 'ssh_port': 22, 'ssh_limit': True,
+    'ssh_sources': [], 'allow_controller': True, 'comment_prefix': 'fortress:', 'ipv6': True,
+    'policy_incoming': 'deny', 'policy_outgoing': 'deny', 'policy_routed': 'deny', 'logging': 'low',
+    'purge': False, 'purge_keep_comment_prefixes': ['by Fail2Ban'], 'docker': False,
+    'docker_internal_interfaces': ['docker0', 'br-+'],
+}
+SSH = '203.0.113.7 50022 198.51.100.2 22'
+
+
+def _settings(**changes):
+    return dict(SETTINGS, **changes)
+
+
+@pytest.mark.parametrize('changes, fragment', [
+    ({'allow_in': [{'port': 70000}]}, 'ufw_baseline_allow_in[0].port'),
+    ({'allow_out_extra': [{'proto': 'udp'}]}, 'ufw_baseline_allow_out_extra[0]: a rule without port'),
+    ({'ssh_sources': ['192.168.1.5/16']}, 'ufw_baseline_ssh_sources[0]'),
+    ({'ssh_port': 0}, 'ufw_baseline_ssh_port: 0 is not a port'),
+    ({'ssh_port': '22; rm'}, 'ufw_baseline_ssh_port'),
+    ({'comment_prefix': 'x' * 41}, 'ufw_baseline_comment_prefix'),
+    ({'comment_prefix': "it's"}, 'ufw_baseline_comment_prefix'),
+    # One limit for what ufw stores: prefix, a space and the comment at most 200 characters.
+    ({'allow_in': [{'port': 80, 'comment': 'x' * 191}]}, 'ufw_baseline_allow_in[0].comment'),
+    ({'docker': True, 'docker_internal_interfaces': ['docker0', 'br;x']}, 'ufw_baseline_docker_internal_interfaces: br;x'),
+])
+def test_plan_names_every_bad_setting_and_plans_nothing(changes, fragment):
+    result = u.plan_role(_settings(**changes), SSH, ['/etc/default/ufw:IPV6=yes'])
+    assert any(fragment in error for error in result['errors']), result['errors']
+    assert (result['rules'], result['add'], result['delete'], result['lockout']) == ([], [], [], '')
+
+
+def test_plan_comment_limit_counts_the_prefix():
+    assert u.plan_role(_settings(allow_in=[{'port': 80, 'comment': 'x' * 200}], comment_prefix=''))['errors'] == []
+    assert u.plan_role(_settings(allow_in=[{'port': 80, 'comment': 'x' * 190}]))['errors'] == []  # 'fortress: ' + 190
+    assert u.plan_role(_settings(docker_internal_interfaces=['br;x']))['errors'] == []  # Docker mode off
+
+
+def test_plan_rules_controller_first_and_lockout():
+    result = u.plan_role(SETTINGS, '::ffff:203.0.113.7 50022 ::ffff:198.51.100.2 22')
+    assert result['errors'] == [] and result['lockout'] == ''
+    assert result['connection'] == CONN
+    assert [(r['comment'], r['rule'], r['from_ip'], r.get('to_port')) for r in result['rules']] == [
+        ('fortress: ansible controller', 'allow', '203.0.113.7', '22'),
+        ('fortress: ssh', 'limit', 'any', '22'),
+        ('fortress: http', 'allow', 'any', '80'),
+        ('fortress: dns', 'allow', 'any', '53'),
+    ]
+    # Without the controller's rule, SSH from elsewhere only cuts the connection.
+    cut = u.plan_role(_settings(allow_controller=False, ssh_sources=['10.0.0.0/8']), SSH)
+    assert '203.0.113.7' in cut['lockout'] and 'lock you out' in cut['lockout']
+    assert u.plan_role(_settings(allow_controller=False, ssh_sources=['10.0.0.0/8']), '')['lockout'] == ''
+    # An IPv6 controller while IPv6 filtering is off: no controller rule, and a lockout.
+    v6 = u.plan_role(_settings(ipv6=False), '2001:db8::7 50022 2001:db8::2 22')
+    assert 'ufw_baseline_ipv6 is false' in v6['lockout']
+    assert all(r['comment'] != 'fortress: ansible controller' for r in v6['rules'])
+
+
+def hexed(text):
+    return text.encode().hex()
+
+
+def test_plan_from_stored_rules_adds_missing_and_deletes_open_ssh():
+    stored = [
+        '/etc/ufw/user.rules:### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in comment=' + hexed('old ssh'),
+        '/etc/ufw/user.rules:### tuple ### allow tcp 80 0.0.0.0/0 any 0.0.0.0/0 in comment=' + hexed('fortress: http'),
+        '/etc/ufw/user6.rules:### tuple ### allow tcp 80 ::/0 any ::/0 in comment=' + hexed('fortress: http'),
+        '/etc/ufw/user.rules:### tuple ### allow tcp 8081 0.0.0.0/0 any 0.0.0.0/0 in',
+        '/etc/default/ufw:DEFAULT_INPUT_POLICY="DROP"',
+        '/etc/ufw/ufw.conf:LOGLEVEL=low',
+    ]
+    result = u.plan_role(_settings(ssh_sources=['10.0.0.0/8']), SSH, stored)
+    assert [r['comment'] for r in result['add_first']] == ['fortress: ansible controller']
+    assert [r['comment'] for r in result['add']] == ['fortress: ssh', 'fortress: dns']
+    # The open SSH rule goes once SSH is restricted; the operator's 8081 stays without purge.
+    assert [(r['to_port'], r['comment']) for r in result['delete']] == [('22', 'old ssh')]
+    assert result['changes'] == {'policies': [{'direction': 'outgoing', 'policy': 'deny'},
+                                              {'direction': 'routed', 'policy': 'deny'}], 'logging': False}
+    purged = u.plan_role(_settings(purge=True), SSH, stored)
+    assert sorted(r['to_port'] for r in purged['delete']) == ['22', '8081']
+
+
+def test_plan_docker_rules_and_refused_sources():
+    result = u.plan_role(_settings(check_sources=['192.0.2.10', '198.51.100.0/24'], check_ports=[80, 443]))
+    assert result['refused_sources'] == [{'source': '192.0.2.10', 'ports': [443]},
+                                         {'source': '198.51.100.0/24', 'ports': [443]}]
+    for name in ('after.rules', 'after6.rules'):
+        block = result['docker_rules'][name]
+        assert block[0] == '*filter' and block[-1] == 'COMMIT'
+        assert any('--ctorigdstport 80' in line for line in block)
+    # Only what the caller gives counts: fail2ban_nginx passes the allow-list and the policy alone.
+    only = u.plan_role({'allow_in': [{'port': 443}], 'check_sources': ['192.0.2.10'], 'check_ports': [80, 443]})
+    assert only['refused_sources'] == [{'source': '192.0.2.10', 'ports': [80]}]
+
+
+def test_plan_refuses_settings_that_are_not_a_dict():
+    with pytest.raises(TypeError):
+        u.plan_role(['allow_in'])

@@ -2,7 +2,9 @@
 # Copyright (c) 2026, fortress.nginx developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Pure logic behind the ufw_baseline role's filters (controller side, no Ansible imports).
+"""Pure logic behind the ufw_baseline role's planning filter, fortress.nginx.ufw_plan (private: no API).
+
+Controller side, no Ansible imports.
 
 A *rule spec* is what a user writes in ufw_baseline_allow_in/out: a dict with optional keys
 port, proto, from, to, comment, interface, rule. A *module rule* is the dict of
@@ -16,14 +18,22 @@ import binascii
 import ipaddress
 import re
 
+from ansible_collections.fortress.nginx.plugins.plugin_utils._management import management_connection
+from ansible_collections.fortress.nginx.plugins.plugin_utils._ufw_docker import docker_user_lines
+
 RULE_KEYS = frozenset(('port', 'proto', 'from', 'to', 'comment', 'interface', 'rule'))
 PROTOCOLS = ('tcp', 'udp', 'any')
 RULE_ACTIONS = ('allow', 'limit')
 # community.general.ufw puts the comment between single quotes in a command line that is split
 # with shlex: quotes or backslashes would break it, so comments stay in this safe alphabet.
+# One set of limits: the comment ufw stores (the prefix, a space, the rule's comment) is at most
+# COMMENT_MAX characters, and the prefix at most PREFIX_MAX.
 COMMENT_RE = re.compile(r"^[A-Za-z0-9 _.,:;/()@#+=%-]*$")
 COMMENT_MAX = 200
+PREFIX_MAX = 40
 INTERFACE_RE = re.compile(r'^[A-Za-z0-9_.-]{1,15}$')
+# Docker mode: iptables interface names, a trailing + as wildcard.
+DOCKER_INTERFACE_RE = re.compile(r'^[A-Za-z0-9_.-]{1,14}[A-Za-z0-9_.+-]?$')
 PORT_RE = re.compile(r'^([0-9]{1,5})(?::([0-9]{1,5}))?$')
 ANY_NETWORKS = ('0.0.0.0/0', '::/0')
 # The fields of a parsed rule, in the order community.general.ufw builds its command.
@@ -114,8 +124,9 @@ def address_list_errors(values, name, ipv6=True):
     return errors
 
 
-def rule_errors(rules, name, ipv6=True):
+def rule_errors(rules, name, ipv6=True, comment_prefix=''):
     """Messages for every problem in a list of rule specs; an empty list when all are fine."""
+    room = COMMENT_MAX - (len(comment_prefix) + 1 if comment_prefix else 0)
     if not isinstance(rules, (list, tuple)):
         return ['%s must be a list of rules (dicts), got %r' % (name, rules)]
     errors = []
@@ -155,9 +166,9 @@ def rule_errors(rules, name, ipv6=True):
         if port is None and _is_any(rule.get('from')) and _is_any(rule.get('to')):
             errors.append('%s: a rule without port, from or to would allow all traffic; give at least one' % where)
         comment = rule.get('comment', '')
-        if not isinstance(comment, str) or not COMMENT_RE.match(comment) or len(comment) > COMMENT_MAX:
-            errors.append('%s.comment: %r must be text of at most %d characters without quotes or backslashes'
-                          % (where, comment, COMMENT_MAX))
+        if not isinstance(comment, str) or not COMMENT_RE.match(comment) or len(comment) > room:
+            errors.append('%s.comment: %r must be text of at most %d characters (%d with the comment prefix) '
+                          'without quotes or backslashes' % (where, comment, room, COMMENT_MAX))
         interface = rule.get('interface')
         if interface is not None and (not isinstance(interface, str) or not INTERFACE_RE.match(interface)):
             errors.append('%s.interface: %r is not an interface name' % (where, interface))
@@ -200,101 +211,51 @@ def build_module_rules(rules, direction, comment_prefix, exclude=()):
     return built
 
 
-def management_connection(ssh_connection):
-    """Parse SSH_CONNECTION ('client_ip client_port server_ip server_port') as the host sees it.
-
-    Returns {'address', 'port', 'server_address'} or {} when the value is absent or unusable.
-    """
-    if not isinstance(ssh_connection, str):
-        return {}
-    fields = ssh_connection.split()
-    if len(fields) != 4:
-        return {}
-    try:
-        client = ipaddress.ip_address(fields[0].split('%')[0])
-        server = ipaddress.ip_address(fields[2].split('%')[0])
-        port = int(fields[3])
-    except ValueError:
-        return {}
-    # An IPv4 client on a dual-stack socket shows up as ::ffff:a.b.c.d; ufw sees it as IPv4.
-    if client.version == 6 and client.ipv4_mapped:
-        client = client.ipv4_mapped
-    if server.version == 6 and server.ipv4_mapped:
-        server = server.ipv4_mapped
-    if not 1 <= port <= 65535:
-        return {}
-    return {'address': str(client), 'port': port, 'server_address': str(server)}
-
-
-def _network_contains(network, address):
-    if _is_any(network):
-        return True
-    net = ipaddress.ip_network(str(network), strict=False)
-    addr = ipaddress.ip_address(address)
-    return addr.version == net.version and addr in net
-
-
-def networks_contain(networks, address):
-    """True when any network of the list contains the address."""
-    return any(_network_contains(network, address) for network in networks)
-
-
 def _source_covers(source, network):
-    """True when a rule's source (any, an address or a network) holds every address of network."""
+    """True when a rule's address (any, an address or a network) holds every address of network."""
     if _is_any(source):
         return True
     outer = ipaddress.ip_network(str(source), strict=False)
     return outer.version == network.version and network.subnet_of(outer)
 
 
-def refused_sources(sources, allow_rules, ports, incoming_policy='deny'):
-    """Which sources the inbound allow-list refuses on some of ``ports`` (TCP).
+def lets_in(rule, port, source, server_address=None):
+    """True when an inbound module rule lets TCP from every address of ``source`` to ``port`` in.
 
-    ``allow_rules`` are ufw_baseline_allow_in-style rules ({port, proto, from, interface}). A source
-    is let in on a port when the incoming policy is allow, or when a rule without an interface
-    covers the port over TCP from a network holding the whole source. Returns
-    [{'source': as written, 'ports': [refused ports]}] for the sources refused on any port.
+    ``source`` is an ip_network (a host is a /32 or /128). The rule's destination is checked only
+    when ``server_address`` is given. First-match semantics aside: the role's rules never deny.
     """
+    if rule.get('rule') not in RULE_ACTIONS or rule.get('direction') != 'in':
+        return False
+    if rule.get('interface'):
+        return False  # the role cannot tell which interface a connection uses: not a proof
+    if rule.get('proto', 'any') not in ('tcp', 'any'):
+        return False
+    if rule.get('to_port') not in (None, ''):
+        low, high = parse_port(rule['to_port'])
+        if not low <= int(port) <= high:
+            return False
+    if not _source_covers(rule.get('from_ip', 'any'), source):
+        return False
+    return server_address is None or _source_covers(rule.get('to_ip', 'any'), ipaddress.ip_network(server_address))
+
+
+def refused_sources(sources, rules_in, ports, incoming_policy='deny'):
+    """Which sources the inbound rules (module rules) refuse on some of ``ports`` (TCP).
+
+    Returns [{'source': as written, 'ports': [refused ports]}] for the sources refused on any port;
+    nothing is refused with the incoming policy allow.
+    """
+    if incoming_policy == 'allow':
+        return []
     refused = []
     for source in sources:
         network = ipaddress.ip_network(str(source).strip(), strict=False)
-        blocked = []
-        for port in ports:
-            if incoming_policy == 'allow':
-                continue
-            allowed = False
-            for rule in allow_rules:
-                if rule.get('interface') or rule.get('proto', 'tcp') not in ('tcp', 'any'):
-                    continue
-                if rule.get('port') not in (None, ''):
-                    low, high = parse_port(rule['port'])
-                    if not low <= int(port) <= high:
-                        continue
-                if _source_covers(rule.get('from', 'any'), network):
-                    allowed = True
-                    break
-            if not allowed:
-                blocked.append(int(port))
+        blocked = [int(port) for port in ports
+                   if not any(lets_in(rule, port, network) for rule in rules_in)]
         if blocked:
             refused.append({'source': str(source), 'ports': blocked})
     return refused
-
-
-def rule_permits(rule, connection):
-    """True when an inbound module rule lets the TCP connection in (first-match semantics aside)."""
-    if rule.get('rule') not in ('allow', 'limit') or rule.get('direction') != 'in':
-        return False
-    if rule.get('interface'):
-        return False  # the role cannot tell which interface the connection uses: not a proof
-    if rule.get('proto', 'any') not in ('tcp', 'any'):
-        return False
-    port = rule.get('to_port')
-    if port is not None:
-        low, high = parse_port(port)
-        if not low <= connection['port'] <= high:
-            return False
-    return (_network_contains(rule.get('from_ip', 'any'), connection['address'])
-            and _network_contains(rule.get('to_ip', 'any'), connection['server_address']))
 
 
 def lockout_reason(rules_in, connection, incoming_policy, ipv6=True):
@@ -313,7 +274,8 @@ def lockout_reason(rules_in, connection, incoming_policy, ipv6=True):
                 % (connection['address'], connection['port']))
     if incoming_policy == 'allow':
         return ''
-    if any(rule_permits(rule, connection) for rule in rules_in):
+    client = ipaddress.ip_network(connection['address'])
+    if any(lets_in(rule, connection['port'], client, connection['server_address']) for rule in rules_in):
         return ''
     return ('ufw_baseline refused to change anything: with incoming policy %r no inbound rule allows the '
             'management connection from %s to port %d/tcp, so enabling the firewall would lock you out. '
@@ -517,3 +479,122 @@ def settings_to_change(settings, policies, logging):
     level = 'low' if logging == 'on' else logging
     changes['logging'] = settings.get('LOGLEVEL') != level
     return changes
+
+
+# --- The planning step of the role ufw_baseline (fortress.nginx.ufw_plan) -------------------------
+
+NAME = 'ufw_baseline_'
+LISTS = ('allow_in', 'allow_in_extra', 'allow_out', 'allow_out_extra')
+POLICY_DIRECTIONS = ('incoming', 'outgoing', 'routed')
+
+
+def _setting_errors(cfg):
+    """Every value the argument spec cannot check: rules, networks, ports, comments, interfaces."""
+    ipv6 = bool(cfg.get('ipv6', True))
+    prefix = cfg.get('comment_prefix', '')
+    errors = []
+    if not isinstance(prefix, str) or not COMMENT_RE.match(prefix) or len(prefix) > PREFIX_MAX:
+        errors.append('%scomment_prefix: %r must be at most %d characters without quotes or backslashes'
+                      % (NAME, prefix, PREFIX_MAX))
+        prefix = ''
+    for key in LISTS:
+        errors.extend(rule_errors(cfg.get(key, []), NAME + key, ipv6, prefix))
+    errors.extend(address_list_errors(cfg.get('ssh_sources', []), NAME + 'ssh_sources', ipv6))
+    ssh_port = cfg.get('ssh_port', 22)
+    if isinstance(ssh_port, bool) or not re.match(r'^[0-9]{1,5}$', str(ssh_port)) or not 1 <= int(ssh_port) <= 65535:
+        errors.append('%sssh_port: %s is not a port (1-65535)' % (NAME, ssh_port))
+    if cfg.get('docker', False):
+        bad = [str(name) for name in cfg.get('docker_internal_interfaces', []) if not DOCKER_INTERFACE_RE.match(str(name))]
+        if bad:
+            errors.append('%sdocker_internal_interfaces: %s is not an interface name (letters, digits, _ . - and a '
+                          'trailing + wildcard, at most 15 characters)' % (NAME, ', '.join(bad)))
+    return errors
+
+
+def _managed_rules(cfg, connection):
+    """The controller's rule, the inbound rules (SSH first) and the outbound rules, as module rules."""
+    prefix = cfg.get('comment_prefix', '')
+    ipv6 = bool(cfg.get('ipv6', True))
+    controller = []
+    if cfg.get('allow_controller', False) and connection and (ipv6 or ':' not in connection['address']):
+        controller = build_module_rules([{'port': connection['port'], 'proto': 'tcp', 'from': connection['address'],
+                                          'comment': 'ansible controller'}], 'in', prefix)
+    ssh = []
+    if cfg.get('ssh_enabled', False):
+        specs = [{'from': source, 'port': int(cfg.get('ssh_port', 22)), 'proto': 'tcp',
+                  'rule': 'limit' if cfg.get('ssh_limit', False) else 'allow', 'comment': 'ssh'}
+                 for source in (cfg.get('ssh_sources') or ['any'])]
+        # An SSH rule from the controller's own address would replace the controller's allow rule.
+        ssh = build_module_rules(specs, 'in', prefix, controller)
+    allow_in = build_module_rules(list(cfg.get('allow_in', [])) + list(cfg.get('allow_in_extra', [])), 'in', prefix,
+                                  controller + ssh)
+    smtp = [{'port': 25, 'proto': 'tcp', 'comment': 'smtp out'}] if cfg.get('allow_out_smtp', False) else []
+    rules_out = build_module_rules(list(cfg.get('allow_out', [])) + smtp + list(cfg.get('allow_out_extra', [])),
+                                   'out', prefix)
+    return controller, ssh + allow_in, rules_out
+
+
+def _open_ssh_rules(existing, cfg):
+    """Stored rules that open SSH to everyone, to delete once SSH is restricted to networks."""
+    if not (cfg.get('ssh_enabled', False) and cfg.get('ssh_sources')):
+        return []
+    port = str(cfg.get('ssh_port', 22))
+    return [rule for rule in existing
+            if not rule['route'] and rule['direction'] == 'in' and rule['rule'] in RULE_ACTIONS
+            and rule['from_ip'] == 'any' and rule['to_port'] == port and rule['proto'] in ('tcp', None)
+            and not rule['interface']]
+
+
+def plan_role(cfg, ssh_connection=None, stored=None):
+    """Everything ufw_baseline decides, from its settings (role variables without the ``ufw_baseline_`` prefix).
+
+    Without ``stored`` (before ufw is read): ``errors`` (every bad value, named; when there is one,
+    nothing else is planned), ``connection``, ``lockout`` (why the rules would cut the management
+    connection, or ''), ``rules`` (every managed rule), ``docker_rules`` (the DOCKER-USER block per
+    after-rules file) and ``refused_sources`` (the ``check_sources`` the inbound allow-list refuses on
+    some of ``check_ports``). With ``stored`` (the grep -H lines of ufw's files, see read_host_state)
+    also ``add_first`` (the controller's rule, when missing), ``add`` (the other missing rules),
+    ``delete`` (open SSH rules once SSH is restricted, and with ``purge`` the unmanaged rules),
+    ``settings`` (ufw's stored settings) and ``changes`` (the policies and logging to set).
+    """
+    if not isinstance(cfg, dict):
+        raise TypeError('the settings must be a dict, got %r' % (cfg,))
+    connection = management_connection(ssh_connection)
+    result = {'errors': _setting_errors(cfg), 'connection': connection, 'lockout': '', 'rules': [],
+              'docker_rules': {'after.rules': [], 'after6.rules': []}, 'refused_sources': [],
+              'add_first': [], 'add': [], 'delete': [], 'settings': {},
+              'changes': {'policies': [], 'logging': False}}
+    if result['errors']:
+        return result
+    ipv6 = bool(cfg.get('ipv6', True))
+    incoming = cfg.get('policy_incoming', 'deny')
+    controller, rules_in, rules_out = _managed_rules(cfg, connection)
+    managed = controller + rules_in + rules_out
+    allow_list = build_module_rules(list(cfg.get('allow_in', [])) + list(cfg.get('allow_in_extra', [])), 'in',
+                                    cfg.get('comment_prefix', ''))
+    log = cfg.get('logging', 'low') != 'off'
+    interfaces = cfg.get('docker_internal_interfaces', [])
+    result.update({
+        'lockout': lockout_reason(controller + rules_in, connection, incoming, ipv6),
+        'rules': managed,
+        'docker_rules': {'after.rules': docker_user_lines(allow_list, 4, incoming, interfaces, log),
+                         'after6.rules': docker_user_lines(allow_list, 6, incoming, interfaces, log)},
+        'refused_sources': refused_sources(cfg.get('check_sources', []), allow_list, cfg.get('check_ports', []),
+                                           incoming),
+    })
+    if stored is None:
+        return result
+    found = plan(stored, managed, ipv6, bool(cfg.get('purge', False)), cfg.get('purge_keep_comment_prefixes', []))
+    delete = []
+    for rule in _open_ssh_rules(found['existing'], cfg) + found['purge']:
+        if rule not in delete:
+            delete.append(rule)
+    policies = dict((direction, cfg.get('policy_' + direction, 'deny')) for direction in POLICY_DIRECTIONS)
+    result.update({
+        'add_first': [rule for rule in controller if rule in found['missing']],
+        'add': [rule for rule in rules_in + rules_out if rule in found['missing']],
+        'delete': delete,
+        'settings': found['settings'],
+        'changes': settings_to_change(found['settings'], policies, cfg.get('logging', 'low')),
+    })
+    return result
