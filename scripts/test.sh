@@ -75,6 +75,44 @@ stage_build() {
   printf '%s\n' "$deps"
   grep -q "maxminddb.*from collection fortress.nginx" <<<"$deps" || { echo "EE: the runtime dependency is missing"; return 1; }
   if grep -qiE "molecule|ansible-lint|pytest|yamllint" <<<"$deps"; then echo "EE: development pins leak into it"; return 1; fi
+  stage_build_ee "$out" "$inst"
+}
+
+stage_build_ee() {
+  # An execution environment with the collection: `ansible-builder create` writes the build context
+  # (Containerfile and _build/) from a definition that installs the built tarball, then the
+  # context's own introspection script (the one the image build runs after installing the
+  # collections) reads the installed collection. The base image is only named, never pulled.
+  local out="$1" inst="$2" ee="$FORTRESS_ROOT/.build/ee" tarball core
+  tarball="$(ls "$out"/fortress-nginx-*.tar.gz)" || return 1
+  core="$(python -c 'import ansible.release as r;print(r.__version__)')"
+  rm -rf "$ee" && mkdir -p "$ee"
+  cat >"$ee/execution-environment.yml" <<EOF
+---
+version: 3
+images:
+  base_image:
+    name: fortress-nginx/ee-base:local
+dependencies:
+  ansible_core:
+    package_pip: ansible-core==$core
+  ansible_runner:
+    package_pip: ansible-runner
+  galaxy:
+    collections:
+      - name: /build/collections/$(basename "$tarball")
+        type: file
+additional_build_files:
+  - src: $tarball
+    dest: collections
+EOF
+  ansible-builder create -f "$ee/execution-environment.yml" -c "$ee/context" || return 1
+  [ -s "$ee/context/_build/collections/$(basename "$tarball")" ] || { echo "EE: the tarball is not in the context"; return 1; }
+  grep -qs "ansible-galaxy collection install .*-r requirements.yml" "$ee/context/Containerfile" "$ee/context/Dockerfile" ||
+    { echo "EE: the build context does not install the collection"; return 1; }
+  python "$ee/context/_build/scripts/introspect.py" introspect --sanitize "$inst" | tee "$ee/introspect.txt" | grep -q "maxminddb" ||
+    { echo "EE: the build context's introspection misses maxminddb"; return 1; }
+  echo "EE: ansible-builder create wrote $ee/context; its introspection finds: $(grep maxminddb "$ee/introspect.txt")"
 }
 
 stage_molecule() {
