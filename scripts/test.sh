@@ -21,8 +21,10 @@ for cfg in molecule/*/molecule.yml; do
 done
 
 stage_lint() {
-  # The role READMEs are generated from the argument specs, which must agree with defaults/.
-  yamllint -s . && ansible-lint --offline -q && python scripts/gen-role-docs.py --check
+  # The role READMEs are generated from the argument specs, which must agree with defaults/; the
+  # modules' reference pages from their DOCUMENTATION.
+  yamllint -s . && ansible-lint --offline -q && python scripts/gen-role-docs.py --check &&
+    python scripts/gen-module-docs.py --check
 }
 
 stage_sanity() {
