@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: fail2ban_ban
 short_description: Ban or unban a list of addresses and networks in a fail2ban jail
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - >-
     Makes a running fail2ban jail ban every address or CIDR network of a list (O(state=present)),
