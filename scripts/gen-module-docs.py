@@ -67,8 +67,8 @@ def option_rows(options, prefix=""):
             shown.append("choices: %s" % ", ".join("`%s`" % c for c in option["choices"]))
         if option.get("aliases"):
             shown.append("aliases: %s" % ", ".join("`%s`" % a for a in option["aliases"]))
-        rows.append("| `%s%s` | %s | %s | %s |" % (prefix, name, type_of(option), "<br>".join(shown) or "",
-                                                 " ".join(plain(d) for d in lines_of(option.get("description")))))
+        description = " ".join(plain(d) for d in lines_of(option.get("description")))
+        rows.append("| `%s%s` | %s | %s | %s |" % (prefix, name, type_of(option), "<br>".join(shown), description))
         if option.get("suboptions"):
             rows.extend(option_rows(option["suboptions"], "%s%s." % (prefix, name)))
     return rows
@@ -78,8 +78,8 @@ def return_rows(values, prefix=""):
     rows = []
     for name in sorted(values or {}):
         value = values[name] or {}
-        rows.append("| `%s%s` | %s | %s | %s |" % (prefix, name, type_of(value), plain(value.get("returned", "")),
-                                                 " ".join(plain(d) for d in lines_of(value.get("description")))))
+        description = " ".join(plain(d) for d in lines_of(value.get("description")))
+        rows.append("| `%s%s` | %s | %s | %s |" % (prefix, name, type_of(value), plain(value.get("returned", "")), description))
         if value.get("contains"):
             rows.extend(return_rows(value["contains"], "%s%s." % (prefix, name)))
     return rows
@@ -98,8 +98,8 @@ def reference(name, docs):
         out += ["", "### Attributes", "", "| Attribute | Support | Description |", "|---|---|---|"]
         for attr in sorted(doc["attributes"]):
             value = doc["attributes"][attr] or {}
-            out.append("| `%s` | %s | %s |" % (attr, plain(value.get("support", "")),
-                                              " ".join(plain(d) for d in lines_of(value.get("description")))))
+            description = " ".join(plain(d) for d in lines_of(value.get("description")))
+            out.append("| `%s` | %s | %s |" % (attr, plain(value.get("support", "")), description))
     if doc.get("notes"):
         out += ["", "### Notes", ""] + ["- %s" % plain(n) for n in lines_of(doc["notes"])]
     if docs.get("EXAMPLES", "").strip():

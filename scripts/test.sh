@@ -112,7 +112,8 @@ EOF
   [ -s "$ee/context/_build/collections/$(basename "$tarball")" ] || { echo "EE: the tarball is not in the context"; return 1; }
   grep -qs "ansible-galaxy collection install .*-r requirements.yml" "$ee/context/Containerfile" "$ee/context/Dockerfile" ||
     { echo "EE: the build context does not install the collection"; return 1; }
-  python "$ee/context/_build/scripts/introspect.py" introspect --sanitize "$inst" | tee "$ee/introspect.txt" | grep -q "maxminddb" ||
+  python "$ee/context/_build/scripts/introspect.py" introspect --sanitize "$inst" >"$ee/introspect.txt" || return 1
+  grep -q "maxminddb" "$ee/introspect.txt" ||
     { echo "EE: the build context's introspection misses maxminddb"; return 1; }
   echo "EE: ansible-builder create wrote $ee/context; its introspection finds: $(grep maxminddb "$ee/introspect.txt")"
 }

@@ -17,7 +17,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # What users need at run time (prefixes of member names in the tarball).
 ALLOWED = ("roles/", "plugins/", "playbooks/", "meta/", "docs/", "changelogs/", "inventory/example.yml",
-           "README.md", "LICENSE", "MANIFEST.json", "FILES.json")
+           "README.md", "CHANGELOG.rst", "LICENSE", "MANIFEST.json", "FILES.json")
 # What a used checkout holds besides the tracked files: none of it may ship.
 USED_CHECKOUT = ["report/report.html", "report/bans.json", "report/bans.csv", "report/ipinfo-cache.json",
                  ".cache/ipinfo.json", ".pytest_cache/v/cache/lastfailed", "tests/filters/.pytest_cache/README.md",
