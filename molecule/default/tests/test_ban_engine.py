@@ -41,8 +41,10 @@ def test_the_engine_is_the_one_the_target_asks_for(host):
         assert not host.service("nftables").is_enabled
         assert host.check_output("fail2ban-client get %s actions", JAIL).splitlines()[-1].split(", ")[0] == "fortress-nftables"
         assert host.check_output("fail2ban-client get sshd actions").splitlines()[-1] == "fortress-nftables"
-        # fail2ban's own nftables action underneath, unchanged.
-        assert "before = nftables.conf" in host.file("/etc/fail2ban/action.d/fortress-nftables.conf").content_string
+        # The Python action, loaded by fail2ban-server, and its libnftables binding.
+        assert host.package("python3-nftables").is_installed
+        assert host.run("python3 /etc/fail2ban/action.d/fortress-nftables.py --check").rc == 0
+        assert not host.file("/etc/fail2ban/action.d/fortress-nftables.conf").exists
 
 
 @pytest.mark.parametrize("family", ["4", "6"])
