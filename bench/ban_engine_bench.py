@@ -2,8 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What a ban costs with each ban engine, through fail2ban: ufw (the role's action.d/ufw.local),
-nftables sets (the role's default fortress-nftables: a fail2ban Python action driving libnftables in-process; and fail2ban's packaged command action nftables-multiport for comparison) and
-ipset (fail2ban's iptables-ipset-proto6). The role's two actions are rendered from its templates.
+nftables sets (the role's default fortress-nftables, a fail2ban Python action driving libnftables
+in-process; and fail2ban's packaged command action nftables-multiport, one shell and one nft process
+a ban, for comparison) and ipset (fail2ban's iptables-ipset-proto6). The role's ufw action is
+rendered from its template, its nftables action copied as it is.
 Prints one side-by-side table; asserts nothing.
 
 For each engine a fresh Debian container (systemd, NET_ADMIN, as the Molecule targets) runs ufw

@@ -105,7 +105,7 @@ def parse_entry(value):
         network = ipaddress.ip_network(text, strict=False)
         if network.prefixlen < network.max_prefixlen:
             return network, True
-    return ipaddress.ip_network(text.split("/")[0]), False
+    return ipaddress.ip_network(text.split("/", 1)[0]), False
 
 
 class Settings:
