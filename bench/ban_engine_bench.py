@@ -2,8 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What a ban costs with each ban engine, through fail2ban: ufw (the role's action.d/ufw.local),
-nftables sets (the role's default fortress-nftables: fail2ban's nftables.conf plus network sets) and
-ipset (fail2ban's iptables-ipset-proto6). The role's two actions are rendered from its templates.
+nftables sets (the role's default fortress-nftables, a fail2ban Python action driving libnftables
+in-process; and fail2ban's packaged command action nftables-multiport, one shell and one nft process
+a ban, for comparison) and ipset (fail2ban's iptables-ipset-proto6). The role's ufw action is
+rendered from its template, its nftables action copied as it is.
 Prints one side-by-side table; asserts nothing.
 
 For each engine a fresh Debian container (systemd, NET_ADMIN, as the Molecule targets) runs ufw
@@ -44,11 +46,15 @@ TEMPLATES = os.path.join(ROOT, "roles", "fail2ban_nginx", "templates")
 PREFIX = os.environ.get("FORTRESS_BENCH_PREFIX", "fortress-ban-bench")
 IMAGE = "%s-image" % PREFIX
 BANACTION = {
-    "nftables": "fortress-nftables",
+    "nftables": "fortress-nftables.py",
+    # fail2ban's packaged command action, as devsec/geerlingguy-style set-ups use it: one shell and
+    # one nft process per ban (the role's own action before 0.3.0 worked this way).
+    "nftables-packaged": "nftables-multiport",
     "ipset": "iptables-ipset-proto6",
     "ufw": "ufw",
 }
-PACKAGES = "fail2ban python3-systemd ufw nftables ipset iptables netbase iproute2"
+PACKAGES = "fail2ban python3-systemd ufw nftables python3-nftables ipset iptables netbase iproute2"
+FILES = os.path.join(ROOT, "roles", "fail2ban_nginx", "files")
 
 SETUP = r"""
 set -eu
@@ -85,6 +91,7 @@ fail2ban-client ping >/dev/null
 
 # How many bans the firewall holds now, per engine.
 COUNT = {
+    "nftables-packaged": None,
     "nftables": "n=0; for s in addr-set-bench addr6-set-bench; do "
                 "c=$(nft -j list set inet f2b-table $s 2>/dev/null | python3 -c 'import json,sys; "
                 "print(sum(len(x[\"set\"].get(\"elem\", [])) for x in json.load(sys.stdin)[\"nftables\"] if \"set\" in x))' "
@@ -95,15 +102,19 @@ COUNT = {
 }
 # Drops every ban at once in the kernel (for the memory figure), leaving fail2ban's list alone.
 DROP = {
+    "nftables-packaged": None,
     "nftables": "nft flush set inet f2b-table addr-set-bench; nft flush set inet f2b-table addr6-set-bench 2>/dev/null || true",
     "ipset": "ipset flush f2b-bench; ipset flush f2b-bench6 2>/dev/null || true",
     "ufw": "iptables -F ufw-user-input; ip6tables -F ufw6-user-input",
 }
 LISTING = {
+    "nftables-packaged": None,
     "nftables": "nft list table inet f2b-table | wc -c",
     "ipset": "{ ipset save; iptables-save; ip6tables-save; } | wc -c",
     "ufw": "{ iptables-save; ip6tables-save; } | wc -c",
 }
+for _table in (COUNT, DROP, LISTING):
+    _table["nftables-packaged"] = _table["nftables"]
 KMEM = "awk '/^(Slab|VmallocUsed|Percpu):/ {s += $2} END {print s}' /proc/meminfo"
 
 
@@ -144,12 +155,13 @@ def build_image(release):
     env = jinja2.Environment(trim_blocks=True)
     env.filters["bool"] = bool
     values = {"fail2ban_nginx_managed_header": "benchmark copy of the role's action", "fail2ban_nginx_ufw_blocktype": "reject",
-              "fail2ban_nginx_ufw_kill_mode": "ss", "fail2ban_nginx_ipv6_prefix_bans": False, "fail2ban_nginx_ipv6_prefix": 64,
-              "fail2ban_nginx_nft_prefix_helper": "/nonexistent"}
-    for template, dest in (("action-ufw.local.j2", "ufw.local"), ("action-fortress-nftables.conf.j2", "fortress-nftables.conf")):
-        with open(os.path.join(TEMPLATES, template)) as source:
-            text = env.from_string(source.read()).render(**values)
-        in_container(name, "cat > /etc/fail2ban/action.d/%s <<'ACTION'\n%s\nACTION" % (dest, text))
+              "fail2ban_nginx_ufw_kill_mode": "ss", "fail2ban_nginx_ipv6_prefix_bans": False, "fail2ban_nginx_ipv6_prefix": 64}
+    with open(os.path.join(TEMPLATES, "action-ufw.local.j2")) as source:
+        text = env.from_string(source.read()).render(**values)
+    in_container(name, "cat > /etc/fail2ban/action.d/ufw.local <<'ACTION'\n%s\nACTION" % text)
+    # The role's nftables engine is a Python action, copied as it is.
+    subprocess.run(["docker", "cp", os.path.join(FILES, "fortress-nftables.py"), "%s:/etc/fail2ban/action.d/" % name],
+                   check=True, capture_output=True)
     in_container(name, "systemctl stop fail2ban")
     sh("docker", "commit", name, IMAGE)
     subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
@@ -302,7 +314,7 @@ def table(rows, options):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--engines", default="nftables,ipset,ufw")
+    parser.add_argument("--engines", default="nftables,nftables-packaged,ipset,ufw")
     parser.add_argument("--sizes", default="1000,10000,50000")
     parser.add_argument("--probe", type=int, default=200, help="bans timed at each size")
     parser.add_argument("--lifecycle", type=int, default=10000, help="bans held while timing stop and restart")

@@ -6,12 +6,15 @@ ban in the engine's own listing (`nft list set inet f2b-table addr-set-JAIL`, or
 fail2ban's nftables chain hooks input at priority -1, before the iptables-nft chains ufw writes
 (priority 0); a reject is final whichever chain runs first. Bans survive what a host goes through
 (`systemctl restart fail2ban`, whose bans come back from fail2ban's database; a reload, as a converge
-does; `ufw reload` and `ufw enable`) and an unban leaves no stale element. test_purge.py shows them
+does; `ufw reload` and `ufw enable`; a reboot: `docker restart` of the target, a new network
+namespace, empty firewall, every service started by systemd again) and an unban leaves no stale
+element. test_purge.py shows them
 surviving a whole converge of site.yml.
 """
 import ipaddress
 import os
 import re
+import subprocess
 
 import pytest
 import testinfra.utils.ansible_runner
@@ -41,8 +44,10 @@ def test_the_engine_is_the_one_the_target_asks_for(host):
         assert not host.service("nftables").is_enabled
         assert host.check_output("fail2ban-client get %s actions", JAIL).splitlines()[-1].split(", ")[0] == "fortress-nftables"
         assert host.check_output("fail2ban-client get sshd actions").splitlines()[-1] == "fortress-nftables"
-        # fail2ban's own nftables action underneath, unchanged.
-        assert "before = nftables.conf" in host.file("/etc/fail2ban/action.d/fortress-nftables.conf").content_string
+        # The Python action, loaded by fail2ban-server, and its libnftables binding.
+        assert host.package("python3-nftables").is_installed
+        assert host.run("python3 /etc/fail2ban/action.d/fortress-nftables.py --check").rc == 0
+        assert not host.file("/etc/fail2ban/action.d/fortress-nftables.conf").exists
 
 
 @pytest.mark.parametrize("family", ["4", "6"])
@@ -100,18 +105,34 @@ def _still_banned(host, attacker, addresses, seconds=60.0):
         assert probe(attacker, family_of(address), name_of(host), 80) == "refused", address
 
 
+def _reboot(host):
+    """A container restart is the target's reboot: the kernel state of its network namespace (nft
+    tables, iptables chains) is gone, /run is a new tmpfs, systemd starts every enabled unit."""
+    subprocess.run(["docker", "restart", "--time", "30", name_of(host)], check=True, capture_output=True, timeout=120)
+    assert wait_for(lambda: host.run("systemctl is-system-running --wait").stdout.strip() in ("running", "degraded"),
+                    120), "the target did not boot"
+
+
 @pytest.mark.parametrize("event", [
     "systemctl restart fail2ban",
     "systemctl reload fail2ban",
     "ufw reload",
     "ufw --force enable",
+    "reboot",
 ])
 def test_bans_survive(host, attacker, event, clean_slate):
     addresses = _ban_two(host, attacker)
-    host.check_output(event)
-    if event.startswith("systemctl"):
-        assert wait_for(lambda: host.run("fail2ban-client ping").rc == 0), "fail2ban did not come back"
+    if event == "reboot":
+        _reboot(host)
+    else:
+        host.check_output(event)
+    if event.startswith("systemctl") or event == "reboot":
+        assert wait_for(lambda: host.run("fail2ban-client ping").rc == 0, 60), "fail2ban did not come back"
     _still_banned(host, attacker, addresses)
+    if event == "reboot":
+        # Served again once the bans are lifted: nginx and the firewall came back as they were.
+        unban_all(host)
+        assert wait_for(lambda: probe(attacker, "4", name_of(host), 80) == "open", 60)
 
 
 def test_an_unban_leaves_no_stale_element(host, attacker, clean_slate):
