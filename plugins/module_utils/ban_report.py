@@ -711,4 +711,12 @@ def run_ban_report(params, check_mode=False, fetch=None, generated_at=None, prot
         "databases": report["databases"],
         "enrichment": report["enrichment"],
         "top": dict((name, report["tables"][name][:top_n]) for name in TABLES),
+        "history": _history_summary(report.get("history")),
     }
+
+
+def _history_summary(history):
+    """What the task returns of the history: its span, totals and warnings (the rest is in the files)."""
+    if history is None:
+        return None
+    return dict((key, history[key]) for key in ("bucket", "first_ban", "last_ban", "totals", "warnings"))
