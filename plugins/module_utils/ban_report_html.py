@@ -238,8 +238,8 @@ def _history_sections(report):
             'most often in the history, with when they were first and last banned (all of them in history_addresses.csv)</p>'
             '<details><summary>Table (%d addresses)</summary>%s</details></section>'
             % (len(rows), _table([("#", "#", "num"), ("IP", "ip", "mono"), ("Bans", "bans", "num"), ("First seen", "first", ""),
-                      ("Last seen", "last", ""), ("Hosts", "host_count", "num"), ("Banned on", "hosts", "names"),
-                      ("Banned by", "jails", "names")], rows)))
+                                  ("Last seen", "last", ""), ("Hosts", "host_count", "num"), ("Banned on", "hosts", "names"),
+                                  ("Banned by", "jails", "names")], rows)))
     return sections
 
 

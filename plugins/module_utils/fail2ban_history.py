@@ -177,4 +177,3 @@ def read_history(dbfile, since=None, batch=BATCH, busy_timeout=BUSY_TIMEOUT, max
         connection.close()
     rows.reverse()
     return _result(dbfile, since, warnings, version, rows, truncated)
-

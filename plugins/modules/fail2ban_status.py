@@ -52,7 +52,7 @@ options:
     default: false
   history:
     description:
-      - Also return the ban history fail2ban keeps in its own sqlite database (RV(history)): every ban
+      - Also return the ban history fail2ban keeps in its own sqlite database, in RV(history), every ban
         since O(history_days) days ago, including bans that have expired or were lifted since.
       - The module asks fail2ban for the database's path (C(get dbfile)) and reads the file read-only
         (C(mode=ro), C(query_only)), in short batches with a 0.2 s busy timeout, so fail2ban is never
