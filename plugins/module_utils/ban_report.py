@@ -539,6 +539,28 @@ def _same_content(path_a, path_b):
         return False
 
 
+def _write_temporary(directory, name, content):
+    """Write ``content`` (text, or a function(out) that writes it) to a new temporary file in ``directory``
+    named after ``name``; return its path. The one writer of the report's files and its state: a file
+    is written beside its target, then moved over it with _install (os.replace is atomic there)."""
+    handle, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            if callable(content):
+                content(out)
+            else:
+                out.write(content)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _install(tmp, path, mode=0o644):
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
 def write_files(files, output_dir, check_mode=False):
     """Write files into ``output_dir`` atomically; return the names whose content changed.
 
@@ -553,21 +575,14 @@ def write_files(files, output_dir, check_mode=False):
     # The temporary file sits beside its target so that os.replace is atomic.
     scratch = tempfile.gettempdir() if check_mode else output_dir
     for name in sorted(files):
-        content = files[name]
         path = os.path.join(output_dir, name)
-        handle, tmp = tempfile.mkstemp(dir=scratch, prefix=".%s." % name)
+        tmp = _write_temporary(scratch, name, files[name])
         try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-                if callable(content):
-                    content(out)
-                else:
-                    out.write(content)
             if os.path.exists(path) and _same_content(tmp, path):
                 continue
             changed.append(name)
             if not check_mode:
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, path)
+                _install(tmp, path)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
@@ -639,11 +654,12 @@ def _read_state(output_dir):
 
 
 def _write_state(output_dir, state):
-    handle, tmp = tempfile.mkstemp(dir=output_dir, prefix=".%s." % STATE_FILE)
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(state, out)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, os.path.join(output_dir, STATE_FILE))
+    tmp = _write_temporary(output_dir, STATE_FILE, json.dumps(state))
+    try:
+        _install(tmp, os.path.join(output_dir, STATE_FILE))
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def run_ban_report(params, check_mode=False, fetch=None, generated_at=None, protected_by_host=None):
