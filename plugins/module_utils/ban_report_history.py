@@ -41,8 +41,13 @@ def _usable_history(result):
     return history, None
 
 
-def _bits(mask, names):
-    return [names[index] for index in range(len(names)) if mask >> index & 1]
+def _bits(mask, names, cache):
+    """The names whose bit is set in ``mask``; one shared list per mask (300,000 addresses have a few
+    hundred combinations of hosts or jails)."""
+    found = cache.get(mask)
+    if found is None:
+        found = cache[mask] = [names[index] for index in range(len(names)) if mask >> index & 1]
+    return found
 
 
 def _scan(results):
@@ -158,16 +163,19 @@ def build_history(results, top_n=20):
             repeat_offenders += 1
         rows.append((ip, state[2], state[0], state[1], state[3], state[4]))
     worst = sorted((row for row in rows if row[1] > 1), key=lambda row: (-row[1], row[2], row[0]))[:top_n]
-    history["repeat_offenders"] = [_address(row, host_names, jails) for row in worst]
+    host_cache, jail_cache = {}, {}
+    history["repeat_offenders"] = [dict(zip(ADDRESS_FIELDS, _address(row, host_names, jails, host_cache, jail_cache)))
+                                   for row in worst]
     addresses.clear()
     rows.sort(key=lambda row: _ip_key(row[0]))
-    address_rows = [_address(row, host_names, jails, as_tuple=True) for row in rows]
+    for index, row in enumerate(rows):  # in place: one list of 300,000 rows at a time, not two
+        rows[index] = _address(row, host_names, jails, host_cache, jail_cache)
     history.update({
         "bucket": "hour" if size == HOUR else "day", "bucket_seconds": size, "first_ban": iso(first), "last_ban": iso(last),
         "jails": [{"jail": jails[index], "bans": jail_totals[index]} for index in order], "timeline": timeline,
     })
     history["totals"].update({"repeat_offenders": repeat_offenders, "repeat_bans": sum(repeat.values())})
-    return history, address_rows
+    return history, rows
 
 
 def _ip_key(ip):
@@ -175,6 +183,5 @@ def _ip_key(ip):
     return (parsed[0], parsed[1], parsed[2], ip) if parsed else (9, 0, 0, ip)
 
 
-def _address(row, host_names, jails, as_tuple=False):
-    values = (row[0], row[1], iso(row[2]), iso(row[3]), _bits(row[4], host_names), _bits(row[5], jails))
-    return values if as_tuple else dict(zip(ADDRESS_FIELDS, values))
+def _address(row, host_names, jails, host_cache, jail_cache):
+    return (row[0], row[1], iso(row[2]), iso(row[3]), _bits(row[4], host_names, host_cache), _bits(row[5], jails, jail_cache))
