@@ -42,6 +42,8 @@ class ActionModule(ActionBase):
             result.update(run_ban_report(args, check_mode=bool(self._task.check_mode), protected_by_host=protected_by_host))
         except (BanReportError, GeoDatabaseError) as exc:
             raise AnsibleActionFail(str(exc))
+        for row in (result.get("history") or {}).get("warnings") or []:
+            self._display.warning("ban history of %s: %s" % (row["host"], row["warning"]))
         for row in result.get("protected_banned") or []:
             self._display.warning("%s banned %s (jails: %s), which %s protects: find out which jail or action did it"
                                   % (row["host"], row["ip"], ", ".join(row["jails"]), row["network"]))

@@ -23,6 +23,7 @@ import os
 import re
 import tempfile
 
+from ansible_collections.fortress.nginx.plugins.module_utils.ban_report_history import ADDRESS_FIELDS, build_history
 from ansible_collections.fortress.nginx.plugins.module_utils.geo import UNKNOWN, empty_location, parse_address
 
 SCHEMA = "fortress.nginx.ban_report/1"
@@ -230,6 +231,126 @@ def find_protected_banned(ip_rows, protected=(), protected_by_host=None):
     return found
 
 
+def _check_options(top_n, enrich_mode):
+    if top_n < 1:
+        raise BanReportError("top_n must be at least 1, got %s" % top_n)
+    if enrich_mode not in ("unknown", "all"):
+        raise BanReportError("enrich_mode must be 'unknown' or 'all', got %r" % (enrich_mode,))
+
+
+def _stamp(generated_at):
+    generated_at = generated_at or datetime.datetime.now(datetime.timezone.utc)
+    if isinstance(generated_at, datetime.datetime):
+        generated_at = generated_at.astimezone(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return generated_at
+
+
+def _address_order(merged_ips):
+    """[(ip, parsed address or None)] in address order; what is not an address (a hostname or garbage
+    from a custom action) is kept and sorted last."""
+    order = []
+    for ip in merged_ips:
+        parsed = parse_address(ip)
+        order.append(((parsed[0], parsed[1], parsed[2], ip) if parsed else (9, 0, 0, ip), parsed))
+    order.sort(key=lambda item: item[0])
+    return [(key[3], parsed) for key, parsed in order]
+
+
+class _Places(object):
+    """Distinct IPs counted by country, organisation and city, with the labels the tables show."""
+
+    def __init__(self):
+        self.countries, self.organisations, self.cities = {}, {}, {}
+        self.country_labels, self.city_labels = {UNKNOWN: UNKNOWN}, {UNKNOWN: UNKNOWN}
+
+    def add(self, record):
+        code = record["country_code"]
+        self.countries[code] = self.countries.get(code, 0) + 1
+        if code != UNKNOWN and code not in self.country_labels:
+            self.country_labels[code] = "%s (%s)" % (record["country"], code) if record["country"] != code else code
+        org = record["organisation"]
+        self.organisations[org] = self.organisations.get(org, 0) + 1
+        city = record["city"]
+        city_key = UNKNOWN if city == UNKNOWN else "%s, %s" % (city, code)
+        self.cities[city_key] = self.cities.get(city_key, 0) + 1
+        if city != UNKNOWN and city_key not in self.city_labels:
+            self.city_labels[city_key] = "%s (%s)" % (city, code) if code != UNKNOWN else city
+
+
+def _ip_row(ip, parsed, entry, record):
+    hosts_jails = entry["banned_by"]
+    banned_by = {}
+    all_jails = set()
+    ip_bans = 0
+    for host in sorted(hosts_jails):
+        host_jails = hosts_jails[host]
+        banned_by[host] = sorted(host_jails)
+        all_jails.update(host_jails)
+        ip_bans += len(host_jails)
+    row = {
+        "ip": ip,
+        "version": parsed[0] if parsed else None,
+        "hosts": list(banned_by),
+        "jails": sorted(all_jails),
+        "banned_by": banned_by,
+        "bans": ip_bans,
+        "country_code": record["country_code"],
+        "country": record["country"],
+        "city": record["city"],
+        "asn": record["asn"],
+        "organisation": record["organisation"],
+        "source": record.get("source"),
+    }
+    if entry["first_ban"] is not None:
+        row["first_ban"] = entry["first_ban"]
+    if entry["last_ban_end"] is not None:
+        row["last_ban_end"] = entry["last_ban_end"]
+    return row
+
+
+def _locate_rows(merged_ips, locator, enricher, enrich_mode):
+    """Step 2: one row per banned IP, geolocated (and enriched), and the place counts."""
+    places = _Places()
+    ip_rows = []
+    for ip, parsed in _address_order(merged_ips):
+        # pop: the merged entry is not needed once its row exists (memory with 100,000 IPs)
+        entry = merged_ips.pop(ip)
+        record = locator.lookup(ip, parsed) if locator is not None else empty_location()
+        if enricher is not None and (enrich_mode == "all" or record["country_code"] == UNKNOWN or record["organisation"] == UNKNOWN):
+            enricher.enrich(ip, record)
+        places.add(record)
+        ip_rows.append(_ip_row(ip, parsed, entry, record))
+    return ip_rows, places
+
+
+def _totals(merged, ip_rows, places, host_rows, jail_rows, protected_banned):
+    versions = {4: 0, 6: 0}
+    for row in ip_rows:
+        if row["version"] in versions:
+            versions[row["version"]] += 1
+    totals = {
+        "hosts": len(merged["hosts"]) + len(merged["hosts_missing"]),
+        "hosts_reporting": len(merged["hosts"]),
+        "hosts_missing": len(merged["hosts_missing"]),
+        "jails": len(jail_rows),
+        "unique_banned_ips": len(ip_rows),
+        "ipv4": versions[4],
+        "ipv6": versions[6],
+        "bans": sum(row["bans"] for row in ip_rows),
+        "ips_on_several_hosts": sum(1 for row in ip_rows if len(row["hosts"]) > 1),
+        "countries": len([k for k in places.countries if k != UNKNOWN]),
+        "organisations": len([k for k in places.organisations if k != UNKNOWN]),
+        "cities": len([k for k in places.cities if k != UNKNOWN]),
+        "unknown_country": places.countries.get(UNKNOWN, 0),
+        "unknown_organisation": places.organisations.get(UNKNOWN, 0),
+        "unknown_city": places.cities.get(UNKNOWN, 0),
+        "protected_banned": len(protected_banned),
+    }
+    for field in COUNTER_FIELDS:
+        totals[field] = sum(row[field] for row in host_rows)
+    return totals
+
+
 def build_report(results, locator=None, enricher=None, top_n=20, generated_at=None, enrich_mode="unknown",
                  protected=(), protected_by_host=None):
     """Build the report dict (the report.json schema, see docs/playbooks/ban_report.md).
@@ -238,127 +359,38 @@ def build_report(results, locator=None, enricher=None, top_n=20, generated_at=No
     geo_ipinfo.IpinfoEnricher used for IPs the offline databases did not place
     (``enrich_mode="unknown"``) or for every IP (``"all"``). ``protected`` and
     ``protected_by_host`` are protected_networks() lists (see find_protected_banned).
+
+    The steps: merge the hosts' current bans, one geolocated row per IP, the tables, the totals,
+    the ban history (ban_report_history; None when no host returned one).
     """
-    if top_n < 1:
-        raise BanReportError("top_n must be at least 1, got %s" % top_n)
-    if enrich_mode not in ("unknown", "all"):
-        raise BanReportError("enrich_mode must be 'unknown' or 'all', got %r" % (enrich_mode,))
+    _check_options(top_n, enrich_mode)
     merged = merge_results(results)
-    generated_at = generated_at or datetime.datetime.now(datetime.timezone.utc)
-    if isinstance(generated_at, datetime.datetime):
-        generated_at = generated_at.astimezone(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-    countries, organisations, cities = {}, {}, {}
-    country_labels, city_labels = {UNKNOWN: UNKNOWN}, {UNKNOWN: UNKNOWN}
-    ip_rows = []
-    bans = 0
-    multi_host = 0
-    versions = {4: 0, 6: 0}
-    merged_ips = merged["ips"]
-    order = []
-    for ip in merged_ips:
-        parsed = parse_address(ip)
-        # Not an address (a hostname or garbage from a custom action): keep it, sort it last.
-        order.append(((parsed[0], parsed[1], parsed[2], ip) if parsed else (9, 0, 0, ip), parsed))
-    order.sort(key=lambda item: item[0])
-    needs_enrichment = enricher is not None
-    for (_sort_key, parsed) in order:
-        ip = _sort_key[3]
-        # pop: the merged entry is not needed once its row exists (memory with 100,000 IPs)
-        entry = merged_ips.pop(ip)
-        record = locator.lookup(ip, parsed) if locator is not None else empty_location()
-        if needs_enrichment and (enrich_mode == "all" or record["country_code"] == UNKNOWN or record["organisation"] == UNKNOWN):
-            enricher.enrich(ip, record)
-        hosts_jails = entry["banned_by"]
-        banned_by = {}
-        all_jails = set()
-        ip_bans = 0
-        for host in sorted(hosts_jails):
-            host_jails = hosts_jails[host]
-            banned_by[host] = sorted(host_jails)
-            all_jails.update(host_jails)
-            ip_bans += len(host_jails)
-        bans += ip_bans
-        if len(banned_by) > 1:
-            multi_host += 1
-        version = parsed[0] if parsed else None
-        if version in versions:
-            versions[version] += 1
-        code = record["country_code"]
-        countries[code] = countries.get(code, 0) + 1
-        if code != UNKNOWN and code not in country_labels:
-            country_labels[code] = "%s (%s)" % (record["country"], code) if record["country"] != code else code
-        org = record["organisation"]
-        organisations[org] = organisations.get(org, 0) + 1
-        city = record["city"]
-        city_key = UNKNOWN if city == UNKNOWN else "%s, %s" % (city, code)
-        cities[city_key] = cities.get(city_key, 0) + 1
-        if city != UNKNOWN and city_key not in city_labels:
-            city_labels[city_key] = "%s (%s)" % (city, code) if code != UNKNOWN else city
-        row = {
-            "ip": ip,
-            "version": version,
-            "hosts": list(banned_by),
-            "jails": sorted(all_jails),
-            "banned_by": banned_by,
-            "bans": ip_bans,
-            "country_code": code,
-            "country": record["country"],
-            "city": city,
-            "asn": record["asn"],
-            "organisation": org,
-            "source": record.get("source"),
-        }
-        if entry["first_ban"] is not None:
-            row["first_ban"] = entry["first_ban"]
-        if entry["last_ban_end"] is not None:
-            row["last_ban_end"] = entry["last_ban_end"]
-        ip_rows.append(row)
-
+    ip_rows, places = _locate_rows(merged["ips"], locator, enricher, enrich_mode)
     unique = len(ip_rows)
     protected_banned = find_protected_banned(ip_rows, protected, protected_by_host)
     jail_rows = sorted(merged["jails"].values(), key=lambda r: (-r["banned_ips"], r["jail"]))
     host_rows = sorted(merged["hosts"].values(), key=lambda r: (-r["banned_ips"], r["host"]))
     for row in jail_rows + host_rows:
         row["percent"] = round(100.0 * row["banned_ips"] / unique, 2) if unique else 0.0
-
-    totals = {
-        "hosts": len(merged["hosts"]) + len(merged["hosts_missing"]),
-        "hosts_reporting": len(merged["hosts"]),
-        "hosts_missing": len(merged["hosts_missing"]),
-        "jails": len(jail_rows),
-        "unique_banned_ips": unique,
-        "ipv4": versions[4],
-        "ipv6": versions[6],
-        "bans": bans,
-        "ips_on_several_hosts": multi_host,
-        "countries": len([k for k in countries if k != UNKNOWN]),
-        "organisations": len([k for k in organisations if k != UNKNOWN]),
-        "cities": len([k for k in cities if k != UNKNOWN]),
-        "unknown_country": countries.get(UNKNOWN, 0),
-        "unknown_organisation": organisations.get(UNKNOWN, 0),
-        "unknown_city": cities.get(UNKNOWN, 0),
-        "protected_banned": len(protected_banned),
-    }
-    for field in COUNTER_FIELDS:
-        totals[field] = sum(row[field] for row in host_rows)
-
+    history, history_addresses = build_history(results, top_n=top_n)
     report = {
         "schema": SCHEMA,
-        "generated_at": generated_at,
+        "generated_at": _stamp(generated_at),
         "top_n": top_n,
         "databases": locator.databases() if locator is not None else [],
         "enrichment": None,
-        "totals": totals,
+        "totals": _totals(merged, ip_rows, places, host_rows, jail_rows, protected_banned),
         "hosts_missing": merged["hosts_missing"],
         "protected_banned": protected_banned,
         "tables": {
-            "countries": _count_rows(countries, country_labels, unique),
-            "organisations": _count_rows(organisations, {}, unique),
-            "cities": _count_rows(cities, city_labels, unique),
+            "countries": _count_rows(places.countries, places.country_labels, unique),
+            "organisations": _count_rows(places.organisations, {}, unique),
+            "cities": _count_rows(places.cities, places.city_labels, unique),
             "jails": jail_rows,
             "hosts": host_rows,
         },
+        "history": history,
+        "history_addresses": history_addresses,
         "ips": ip_rows,
     }
     if enricher is not None:
@@ -377,7 +409,12 @@ CSV_COLUMNS = {
     "jails": ("jail", "banned_ips", "percent", "hosts") + COUNTER_FIELDS,
     "hosts": ("host", "banned_ips", "percent", "jails", "fail2ban_version", "method") + COUNTER_FIELDS,
     "ips": ("ip", "version", "country_code", "country", "city", "asn", "organisation", "hosts", "jails", "bans", "source"),
+    "history_timeline": ("start", "bans", "repeat_bans", "new_addresses"),
+    "history_timeline_jails": ("start", "jail", "bans"),
+    "history_addresses": ADDRESS_FIELDS,
+    "history_hosts": ("host", "dbfile", "schema_version", "bans", "truncated", "warnings"),
 }
+HISTORY_FILES = ("history_timeline", "history_timeline_jails", "history_addresses", "history_hosts")
 
 
 # Leading characters that make Excel or LibreOffice read a cell as a formula (OWASP's list, plus
@@ -421,22 +458,47 @@ def render_csv(rows, columns):
     return out.getvalue()
 
 
+_STREAMED = ("history_addresses", "ips")
+
+
+def _write_json_list(out, key, rows, encode):
+    out.write(',\n "%s": [' % key)
+    separator = "\n  "
+    for row in rows:
+        out.write(separator)
+        out.write(encode(row))
+        separator = ",\n  "
+    out.write("\n ]" if separator != "\n  " else "]")
+
+
+def history_address_objects(report):
+    """report["history_addresses"] as objects (they are tuples of ADDRESS_FIELDS in memory)."""
+    return (dict(zip(ADDRESS_FIELDS, row)) for row in report.get("history_addresses") or [])
+
+
 def write_json(out, report):
-    """report.json: indented, except the IP list, which has one compact object a line (fast, greppable)."""
-    head = dict((key, value) for key, value in report.items() if key != "ips")
+    """report.json: indented, except the lists of addresses (history_addresses, ips), which have one
+    compact object a line (fast, greppable)."""
+    head = dict((key, value) for key, value in report.items() if key not in _STREAMED)
     text = json.dumps(head, indent=1, ensure_ascii=False)
     out.write(text[:-2])  # without the closing "\n}"
-    ips = report.get("ips") or []
-    if not ips:
-        out.write(',\n "ips": []\n}\n')
-        return
     encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-    out.write(',\n "ips": [\n  ')
-    out.write(encode(ips[0]))
-    for row in ips[1:]:
-        out.write(",\n  ")
-        out.write(encode(row))
-    out.write("\n ]\n}\n")
+    _write_json_list(out, "history_addresses", history_address_objects(report), encode)
+    _write_json_list(out, "ips", report.get("ips") or [], encode)
+    out.write("\n}\n")
+
+
+def history_csv_rows(report, name):
+    """The rows of a history CSV file (empty when the report has no history)."""
+    history = report.get("history") or {}
+    if name == "history_timeline":
+        return history.get("timeline") or []
+    if name == "history_timeline_jails":
+        return ({"start": row["start"], "jail": jail, "bans": count}
+                for row in history.get("timeline") or [] for jail, count in row["by_jail"].items())
+    if name == "history_addresses":
+        return history_address_objects(report)
+    return history.get("hosts") or []
 
 
 def _html_writer(out, report):
@@ -453,6 +515,8 @@ def report_writers(report, formats=("html", "json", "csv")):
         for table in TABLES:
             writers.append(("%s.csv" % table, lambda out, table=table: write_csv(out, report["tables"][table], CSV_COLUMNS[table])))
         writers.append(("ips.csv", lambda out: write_csv(out, report["ips"], CSV_COLUMNS["ips"])))
+        for name in HISTORY_FILES:
+            writers.append(("%s.csv" % name, lambda out, name=name: write_csv(out, history_csv_rows(report, name), CSV_COLUMNS[name])))
     if "html" in formats:
         writers.append(("report.html", lambda out: _html_writer(out, report)))
     return writers
@@ -475,6 +539,28 @@ def _same_content(path_a, path_b):
         return False
 
 
+def _write_temporary(directory, name, content):
+    """Write ``content`` (text, or a function(out) that writes it) to a new temporary file in ``directory``
+    named after ``name``; return its path. The one writer of the report's files and its state: a file
+    is written beside its target, then moved over it with _install (os.replace is atomic there)."""
+    handle, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            if callable(content):
+                content(out)
+            else:
+                out.write(content)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _install(tmp, path, mode=0o644):
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
 def write_files(files, output_dir, check_mode=False):
     """Write files into ``output_dir`` atomically; return the names whose content changed.
 
@@ -489,21 +575,14 @@ def write_files(files, output_dir, check_mode=False):
     # The temporary file sits beside its target so that os.replace is atomic.
     scratch = tempfile.gettempdir() if check_mode else output_dir
     for name in sorted(files):
-        content = files[name]
         path = os.path.join(output_dir, name)
-        handle, tmp = tempfile.mkstemp(dir=scratch, prefix=".%s." % name)
+        tmp = _write_temporary(scratch, name, files[name])
         try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-                if callable(content):
-                    content(out)
-                else:
-                    out.write(content)
             if os.path.exists(path) and _same_content(tmp, path):
                 continue
             changed.append(name)
             if not check_mode:
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, path)
+                _install(tmp, path)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
@@ -575,11 +654,12 @@ def _read_state(output_dir):
 
 
 def _write_state(output_dir, state):
-    handle, tmp = tempfile.mkstemp(dir=output_dir, prefix=".%s." % STATE_FILE)
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(state, out)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, os.path.join(output_dir, STATE_FILE))
+    tmp = _write_temporary(output_dir, STATE_FILE, json.dumps(state))
+    try:
+        _install(tmp, os.path.join(output_dir, STATE_FILE))
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def run_ban_report(params, check_mode=False, fetch=None, generated_at=None, protected_by_host=None):
@@ -647,4 +727,12 @@ def run_ban_report(params, check_mode=False, fetch=None, generated_at=None, prot
         "databases": report["databases"],
         "enrichment": report["enrichment"],
         "top": dict((name, report["tables"][name][:top_n]) for name in TABLES),
+        "history": _history_summary(report.get("history")),
     }
+
+
+def _history_summary(history):
+    """What the task returns of the history: its span, totals and warnings (the rest is in the files)."""
+    if history is None:
+        return None
+    return dict((key, history[key]) for key in ("bucket", "first_ban", "last_ban", "totals", "warnings"))

@@ -66,6 +66,10 @@ td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; }
 td.mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
 footer { margin-top:28px; color:var(--muted); font-size:12px; }
 .empty { color:var(--muted); font-style:italic; padding:8px 0; }
+svg.timeline text.axis { font-size:12px; fill:var(--muted); }
+.legend { display:flex; flex-wrap:wrap; gap:6px 16px; font-size:13px; margin:6px 0 4px; }
+.legend i { display:inline-block; width:12px; height:12px; border-radius:2px; margin-right:6px; vertical-align:-1px; }
+.legend i.line { height:0; border-top:2px dashed #18181b; border-radius:0; vertical-align:3px; }
 @media print { body { background:#fff; } section, .card { break-inside: avoid; } details > summary { display:none; } }
 """
 
@@ -137,6 +141,106 @@ def bar_chart(name, rows, value_key="count", label_key="label", title=None):
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+# Jail colours of the timeline, in the order of the jails' totals; jails beyond them are "other".
+TIMELINE_COLOURS = ("#2563eb", "#ea580c", "#16a34a", "#7c3aed", "#db2777", "#0891b2", "#ca8a04", "#4b5563")
+OTHER_COLOUR = "#a1a1aa"
+REPEAT_COLOUR = "#18181b"
+_TL_WIDTH = 1200
+_TL_HEIGHT = 300
+_TL_LEFT = 56
+_TL_RIGHT = 12
+_TL_TOP = 12
+_TL_BOTTOM = 40
+
+
+def _tick_label(start, bucket):
+    # start: YYYY-MM-DDTHH:MM:SSZ
+    return "%s %s:00" % (start[5:10], start[11:13]) if bucket == "hour" else start[:10]
+
+
+def timeline_chart(history):
+    """The ban timeline as inline SVG: one stacked bar per hour or day, one colour per jail (the
+    biggest first, the rest as "other"), a line of repeat bans (addresses banned before), a legend."""
+    timeline = history.get("timeline") or []
+    if not timeline:
+        return '<p class="empty">No bans in the history.</p>'
+    jails = [row["jail"] for row in history.get("jails") or []]
+    shown = jails[:len(TIMELINE_COLOURS) - 1] if len(jails) > len(TIMELINE_COLOURS) else jails
+    colours = dict(zip(shown, TIMELINE_COLOURS))
+    has_other = len(shown) < len(jails)
+    peak = max(row["bans"] for row in timeline) or 1
+    plot_w = _TL_WIDTH - _TL_LEFT - _TL_RIGHT
+    plot_h = _TL_HEIGHT - _TL_TOP - _TL_BOTTOM
+    step = plot_w / float(len(timeline))
+    bar_w = max(1.0, step * 0.8)
+    bucket = history.get("bucket")
+    parts = ['<svg class="chart timeline" data-chart="timeline" data-bucket="%s" viewBox="0 0 %d %d" role="img" '
+             'aria-label="Bans per %s by jail" xmlns="http://www.w3.org/2000/svg">' % (_e(bucket), _TL_WIDTH, _TL_HEIGHT, _e(bucket))]
+    base = _TL_TOP + plot_h
+    for fraction in (0.0, 0.5, 1.0):
+        y = base - plot_h * fraction
+        parts.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#e4e4e7"/>'
+                     '<text class="axis" x="%d" y="%.1f" text-anchor="end" dominant-baseline="central">%s</text>'
+                     % (_TL_LEFT, y, _TL_WIDTH - _TL_RIGHT, y, _TL_LEFT - 6, y, _fmt(int(round(peak * fraction)))))
+    every = max(1, int(len(timeline) / 8.0 + 0.999))
+    points = []
+    for index, row in enumerate(timeline):
+        x = _TL_LEFT + index * step + (step - bar_w) / 2.0
+        y = base
+        segments = [(jail, count) for jail, count in row["by_jail"].items() if jail in colours]
+        other = sum(count for jail, count in row["by_jail"].items() if jail not in colours)
+        if other:
+            segments.append((None, other))
+        parts.append('<g class="bucket" data-start="%s" data-bans="%d"><title>%s: %s ban%s (%s repeat)</title>'
+                     % (_e(row["start"]), row["bans"], _e(row["start"]), _fmt(row["bans"]), "" if row["bans"] == 1 else "s",
+                        _fmt(row["repeat_bans"])))
+        for jail, count in segments:
+            height = plot_h * count / float(peak)
+            y -= height
+            parts.append('<rect class="tl" data-jail="%s" data-value="%d" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>'
+                         % (_e("other" if jail is None else jail), count, x, y, bar_w, height,
+                            OTHER_COLOUR if jail is None else colours[jail]))
+        parts.append("</g>")
+        points.append("%.1f,%.1f" % (x + bar_w / 2.0, base - plot_h * row["repeat_bans"] / float(peak)))
+        if index % every == 0:
+            parts.append('<text class="axis" x="%.1f" y="%d" text-anchor="middle">%s</text>'
+                         % (x + bar_w / 2.0, base + 16, _e(_tick_label(row["start"], bucket))))
+    if len(points) > 1:
+        parts.append('<polyline class="repeat" points="%s" fill="none" stroke="%s" stroke-width="2" stroke-dasharray="5 3"/>'
+                     % (" ".join(points), REPEAT_COLOUR))
+    parts.append("</svg>")
+    legend = ['<span><i style="background:%s"></i>%s</span>' % (colours[jail], _e(jail)) for jail in shown]
+    if has_other:
+        legend.append('<span><i style="background:%s"></i>other jails</span>' % OTHER_COLOUR)
+    legend.append('<span><i class="line"></i>repeat bans (address banned before)</span>')
+    return "".join(parts) + '<div class="legend">%s</div>' % "".join(legend)
+
+
+def _history_sections(report):
+    history = report.get("history")
+    if not history:
+        return []
+    totals = history["totals"]
+    caption = ("%s bans of %s addresses on %s host%s, %s to %s, per %s; %s addresses banned more than once (%s repeat bans)"
+               % (_fmt(totals["bans"]), _fmt(totals["addresses"]), _fmt(totals["hosts"]), "" if totals["hosts"] == 1 else "s",
+                  _pretty_time(history.get("first_ban")), _pretty_time(history.get("last_ban")), history.get("bucket") or "day",
+                  _fmt(totals["repeat_offenders"]), _fmt(totals["repeat_bans"])))
+    sections = ['<section id="timeline" class="wide"><h2>Bans over time</h2><p class="caption">%s. From fail2ban\'s '
+                'database on each host: expired and lifted bans included.</p>%s</section>' % (_e(caption), timeline_chart(history))]
+    offenders = history.get("repeat_offenders") or []
+    if offenders:
+        rows = [dict(row, host_count=len(row["hosts"]), first=_pretty_time(row["first_seen"]), last=_pretty_time(row["last_seen"]))
+                for row in offenders]
+        sections.append(
+            '<section id="history-repeat" class="wide"><h2>Repeat offenders over time</h2><p class="caption">Addresses banned '
+            'most often in the history, with when they were first and last banned (all of them in history_addresses.csv)</p>'
+            '<details><summary>Table (%d addresses)</summary>%s</details></section>'
+            % (len(rows), _table([("#", "#", "num"), ("IP", "ip", "mono"), ("Bans", "bans", "num"), ("First seen", "first", ""),
+                                  ("Last seen", "last", ""), ("Hosts", "host_count", "num"), ("Banned on", "hosts", "names"),
+                                  ("Banned by", "jails", "names")], rows)))
+    return sections
 
 
 def _table(columns, rows):
@@ -250,9 +354,15 @@ def render_html(report):
                  ("Jails", "jail_count", "num"), ("Banned by", "jails", "names"),
                  ("Country", "country", ""), ("City", "city", ""), ("Organisation", "organisation", "")], repeat)))
 
+    sections = _history_sections(report) + sections
     missing = ""
+    history_warnings = (report.get("history") or {}).get("warnings") or []
+    if history_warnings:
+        missing += '<div class="warning history-warning"><b>Ban history incomplete on %d host(s):</b> %s</div>' % (
+            len(set(w["host"] for w in history_warnings)),
+            _e("; ".join("%s: %s" % (w["host"], w["warning"]) for w in history_warnings)))
     if report.get("hosts_missing"):
-        missing = '<div class="warning"><b>%d host(s) gave no status:</b> %s</div>' % (
+        missing += '<div class="warning"><b>%d host(s) gave no status:</b> %s</div>' % (
             len(report["hosts_missing"]),
             _e("; ".join("%s (%s)" % (m["host"], m["reason"]) for m in report["hosts_missing"])))
     if report.get("protected_banned"):

@@ -251,8 +251,8 @@ def ip_sort_key(ip):
     return (address.version, int(address), "")
 
 
-def build_report(version, method, jail_names, jail_statuses, ban_times=None):
-    """Assemble the module's result from normalised jail statuses (a dict keyed by jail name).
+def assemble_status(version, method, jail_names, jail_statuses, ban_times=None):
+    """Assemble fail2ban_status's result from normalised jail statuses (a dict keyed by jail name).
 
     ``jail_names`` is the order to report in; ``ban_times`` (optional) maps a jail name to its
     parsed ``--with-time`` list.
@@ -556,8 +556,10 @@ class SocketClient(object):
         return result
 
 
-def collect_via_socket(socket_path=None, jails=None, with_ban_times=False, timeout=30.0, client_factory=SocketClient):
-    """Read everything over one socket connection and return the report."""
+def collect_via_socket(socket_path=None, jails=None, with_ban_times=False, timeout=30.0, client_factory=SocketClient,
+                       with_dbfile=False):
+    """Read everything over one socket connection and return the report (with fail2ban's ``dbfile``
+    when ``with_dbfile``: its path, or None when fail2ban keeps no database)."""
     with client_factory(socket_path or DEFAULT_SOCKET, timeout) as client:
         version = str(client.command("version"))
         all_names = jail_names_from_status(client.command("status"))
@@ -568,12 +570,26 @@ def collect_via_socket(socket_path=None, jails=None, with_ban_times=False, timeo
             statuses[name] = normalise_jail_status(name, client.command("status", name))
             if with_ban_times:
                 ban_times[name] = parse_ban_times(client.command("get", name, "banip", "--with-time"))
-    return build_report(version, "socket", names, statuses, ban_times)
+        dbfile = client.command("get", "dbfile") if with_dbfile else None
+    report = assemble_status(version, "socket", names, statuses, ban_times)
+    if with_dbfile:
+        report["dbfile"] = None if dbfile is None else str(dbfile)
+    return report
 
 
 # --------------------------------------------------------------------------------------------
 # The CLI path
 # --------------------------------------------------------------------------------------------
+
+def parse_dbfile_answer(text):
+    """The path in ``fail2ban-client get dbfile``'s text ("Current database file is:" then
+    "`- PATH"), or None when it says the database is disabled."""
+    for line in reversed((text or "").splitlines()):
+        line = line.strip()
+        if line.startswith("`- "):
+            return line[3:].strip() or None
+    return None
+
 
 def _cli_error(argv, rc, out, err):
     text = "%s\n%s" % (out, err)
@@ -611,7 +627,7 @@ class CliClient(object):
         return out
 
 
-def collect_via_cli(run_command, client_path, socket_path=None, jails=None, with_ban_times=False):
+def collect_via_cli(run_command, client_path, socket_path=None, jails=None, with_ban_times=False, with_dbfile=False):
     """Read everything with one ``fail2ban-client`` run per command and return the report."""
     cli = CliClient(run_command, client_path, socket_path)
     version = cli.text("version").strip()
@@ -623,7 +639,10 @@ def collect_via_cli(run_command, client_path, socket_path=None, jails=None, with
         statuses[name] = normalise_jail_status(name, parse_jail_status(cli.text("status", name)))
         if with_ban_times:
             ban_times[name] = parse_ban_times(cli.text("get", name, "banip", "--with-time").splitlines())
-    return build_report(version, "cli", names, statuses, ban_times)
+    report = assemble_status(version, "cli", names, statuses, ban_times)
+    if with_dbfile:
+        report["dbfile"] = parse_dbfile_answer(cli.text("get", "dbfile"))
+    return report
 
 
 def locate_client(get_bin_path, fallback_dirs):

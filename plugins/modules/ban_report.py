@@ -19,9 +19,16 @@ description:
     organisation (C(AS<number> <name>)) and city. IPs no database knows count as C(unknown), never dropped.
   - Can fill what the offline databases do not know from the ipinfo API (a token turns it on); answers are
     cached on disk, requests rate-limited and capped, and only public addresses are sent.
-  - Writes C(report.html) (self-contained, SVG bar charts of the top N countries, organisations, cities,
-    jails and hosts), C(report.json) and one CSV file per table (C(countries.csv), C(organisations.csv),
-    C(cities.csv), C(jails.csv), C(hosts.csv), C(ips.csv)) into O(output_dir).
+  - When the results carry the ban history of fail2ban's database (M(fortress.nginx.fail2ban_status) with
+    C(history=true)), adds a timeline of bans per hour (a span up to three days) or per day by jail across the
+    fleet, with the bans of addresses banned before (repeat bans), the repeat offenders over time, and first and
+    last seen per address. A host whose database could not be read (disabled, missing, locked, corrupt, unknown
+    schema) is a warning in RV(history), on the page and of the task, not a failure.
+  - Writes C(report.html) (self-contained, an SVG timeline of the history and SVG bar charts of the top N
+    countries, organisations, cities, jails and hosts), C(report.json) and one CSV file per table
+    (C(countries.csv), C(organisations.csv), C(cities.csv), C(jails.csv), C(hosts.csv), C(ips.csv),
+    C(history_timeline.csv), C(history_timeline_jails.csv), C(history_addresses.csv), C(history_hosts.csv))
+    into O(output_dir).
   - "An action plugin runs the work on the controller, inside the Python that runs C(ansible-playbook);
     use it with C(run_once: true) and C(delegate_to: localhost)."
 author:
@@ -146,8 +153,10 @@ notes:
 """
 
 EXAMPLES = r"""
-- name: Read fail2ban on every host
+- name: Read fail2ban on every host, with the bans of the last 30 days from its database
   fortress.nginx.fail2ban_status:
+    history: true
+    history_days: 30
   become: true
   register: f2b_status
 
@@ -225,6 +234,18 @@ enrichment:
   returned: always
   type: dict
   sample: {service: ipinfo, mode: unknown, stats: {requests: 3, cache_hits: 10, errors: 0, not_public: 2, over_limit: 0}}
+history:
+  description:
+    - The span, totals and warnings of the ban history (the timeline and the addresses are in the files);
+      null when no host returned a history.
+  returned: always
+  type: dict
+  sample:
+    bucket: day
+    first_ban: "2026-10-31T00:51:00Z"
+    last_ban: "2026-11-29T23:59:00Z"
+    totals: {hosts: 5, bans: 2330, addresses: 261, repeat_offenders: 260, repeat_bans: 2069}
+    warnings: [{host: web3, warning: "the database is locked (fail2ban is writing to it); try again later: database is locked"}]
 top:
   description: The first O(top_n) rows of each table (countries, organisations, cities, jails, hosts).
   returned: always

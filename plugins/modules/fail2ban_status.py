@@ -50,6 +50,28 @@ options:
       - Costs one more command per jail (C(fail2ban-client get JAIL banip --with-time)).
     type: bool
     default: false
+  history:
+    description:
+      - Also return the ban history fail2ban keeps in its own sqlite database, in RV(history), every ban
+        since O(history_days) days ago, including bans that have expired or were lifted since.
+      - The module asks fail2ban for the database's path (C(get dbfile)) and reads the file read-only
+        (C(mode=ro), C(query_only)), in short batches with a 0.2 s busy timeout, so fail2ban is never
+        kept from writing and nothing is written.
+      - A database that is disabled, missing, locked, corrupt or of a schema the reader does not know is
+        a warning in RV(history.warnings) (and of the task), never a failure.
+    type: bool
+    default: false
+  history_days:
+    description:
+      - How many days back to read the history; V(0) reads all of it (fail2ban keeps bans for its
+        C(dbpurgeage), one day by default on Debian).
+    type: int
+    default: 30
+  history_max_bans:
+    description:
+      - At most this many bans are returned (the newest); more is a warning in RV(history.warnings).
+    type: int
+    default: 500000
   socket:
     description:
       - Path of fail2ban's server socket.
@@ -84,6 +106,8 @@ notes:
     and fails with C(reason=protocol). A comma alone is fine.
   - Ban times are fail2ban's own text, in the server's local time; a permanent ban has
     C(bantime=-1) and the end C(9999-12-31 23:59:59).
+  - The history's times (C(timeofban)) are Unix times, as fail2ban stores them. Addresses and jail names
+    in the history are data from logs; treat them as untrusted text.
 seealso:
   - name: fail2ban-client manual
     description: The commands this module runs or sends over the socket.
@@ -114,6 +138,18 @@ EXAMPLES = r"""
   ansible.builtin.assert:
     that:
       - "'203.0.113.7' in (fail2ban.banned_ips | map(attribute='ip'))"
+
+- name: Read the bans of the last 7 days from fail2ban's database, expired ones included
+  fortress.nginx.fail2ban_status:
+    history: true
+    history_days: 7
+  become: true
+  register: fail2ban_history
+
+- name: Print each ban of the week as jail, address and Unix time
+  ansible.builtin.debug:
+    msg: "{{ item[0] }} banned {{ item[1] }} at {{ item[2] }}"
+  loop: "{{ fail2ban_history.history.bans }}"
 
 - name: Force the fail2ban-client path (for example when the interpreter cannot import fail2ban)
   fortress.nginx.fail2ban_status:
@@ -256,6 +292,57 @@ totals:
     unique_banned_ips:
       description: Number of distinct addresses banned now by any reported jail.
       type: int
+dbfile:
+  description: fail2ban's database file, as fail2ban names it (C(get dbfile)); null when it keeps none.
+  returned: when O(history=true)
+  type: str
+  sample: /var/lib/fail2ban/fail2ban.sqlite3
+history:
+  description:
+    - The bans fail2ban's database holds since O(history_days) days ago, expired and lifted ones included.
+  returned: when O(history=true)
+  type: dict
+  sample:
+    dbfile: /var/lib/fail2ban/fail2ban.sqlite3
+    schema_version: 4
+    since: 1764000000
+    columns: [jail, ip, timeofban, bantime, bancount]
+    bans:
+      - [sshd, 192.0.2.99, 1764070575, 600, 1]
+      - [nginx-4xx, "2001:db8::7", 1764071000, 3600, 2]
+    truncated: false
+    warnings: []
+  contains:
+    dbfile:
+      description: The file read; null when fail2ban keeps no database.
+      type: str
+    schema_version:
+      description:
+        - C(fail2banDb.version) of the database; 4 for fail2ban 0.11, 1.0 and 1.1, 2 for 0.9 and 0.10.
+        - Null when the file could not be read.
+      type: int
+    since:
+      description: Unix time of the oldest ban asked for; null for all.
+      type: int
+    columns:
+      description: The names of the fields of each item of RV(history.bans).
+      type: list
+      elements: str
+    bans:
+      description:
+        - One list per ban, oldest first, with the fields named in RV(history.columns)
+          (jail, address, Unix time of the ban, ban duration in seconds or C(-1), ban count of the address).
+        - Duration and count are null on schema 2.
+        - Lists rather than mappings keep 100,000 bans small.
+      type: list
+      elements: list
+    truncated:
+      description: True when more than O(history_max_bans) bans matched and only the newest are returned.
+      type: bool
+    warnings:
+      description: Why the history is empty or partial (database disabled, missing, locked, corrupt, unknown schema).
+      type: list
+      elements: str
 banned_ips:
   description:
     - Distinct addresses banned now, each with the jails (in fail2ban's order) that banned it.
@@ -279,8 +366,10 @@ banned_ips:
 """
 
 import sys
+import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fortress.nginx.plugins.module_utils.fail2ban_history import read_history
 from ansible_collections.fortress.nginx.plugins.module_utils.fail2ban import (
     Fail2banError,
     choose_method,
@@ -299,6 +388,9 @@ def main():
         argument_spec=dict(
             jails=dict(type="list", elements="str", default=[]),
             with_ban_times=dict(type="bool", default=False),
+            history=dict(type="bool", default=False),
+            history_days=dict(type="int", default=30),
+            history_max_bans=dict(type="int", default=500000),
             socket=dict(type="path"),
             method=dict(type="str", choices=["auto", "socket", "cli"], default="auto"),
             timeout=dict(type="float", default=30.0),
@@ -311,16 +403,24 @@ def main():
     try:
         method = choose_method(params["method"], fail2ban_importable(), client_path)
         if method == "socket":
-            report = collect_via_socket(params["socket"], params["jails"], params["with_ban_times"], params["timeout"])
+            report = collect_via_socket(params["socket"], params["jails"], params["with_ban_times"], params["timeout"],
+                                        with_dbfile=params["history"])
         else:
             report = collect_via_cli(
                 module.run_command, client_path, params["socket"],
-                params["jails"], params["with_ban_times"])
+                params["jails"], params["with_ban_times"], with_dbfile=params["history"])
     except Fail2banError as exc:
         error = exc
     if error is not None:
         # Outside the except block: these are expected failures, reported without a traceback.
         module.fail_json(msg=error.message, reason=error.reason, interpreter=sys.executable)
+    if params["history"]:
+        if params["history_days"] < 0 or params["history_max_bans"] < 1:
+            module.fail_json(msg="history_days must be 0 or more and history_max_bans 1 or more")
+        since = int(time.time()) - 86400 * params["history_days"] if params["history_days"] else None
+        report["history"] = read_history(report["dbfile"], since=since, max_bans=params["history_max_bans"])
+        for warning in report["history"]["warnings"]:
+            module.warn("ban history: %s" % warning)
     module.exit_json(changed=False, **report)
 
 

@@ -12,6 +12,7 @@ Needs Docker and the local images (scripts/ensure-images.sh). Releases: $FORTRES
 import json
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -140,3 +141,50 @@ def test_stopped_server_is_reported(container):
         # Leave the container as the other tests expect it, whatever their order.
         with open(FIXTURE) as script:
             docker("exec", "-i", name, "bash", stdin=script)
+
+
+def test_history_from_fail2bans_database_keeps_an_expired_ban(container):
+    """history=true reads fail2ban's own database (its schema on this release): a ban that has expired is
+    no longer in banned_ips but is in the history, with its jail, time and duration."""
+    release, name = container
+    ip = "192.0.2.201"
+    docker("exec", name, "fail2ban-client", "set", "nginx-limit-req", "bantime", "2")
+    try:
+        docker("exec", name, "fail2ban-client", "set", "nginx-limit-req", "banip", ip)
+        for _attempt in range(50):
+            if ip not in docker("exec", name, "fail2ban-client", "get", "nginx-limit-req", "banned").stdout:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the 2-second ban of %s did not expire within 10 s" % ip)
+        for method in ("socket", "cli"):
+            result = run_module(name, {"method": method, "history": True, "history_days": 1})
+            assert not result.get("failed"), result
+            assert result["dbfile"] == "/var/lib/fail2ban/fail2ban.sqlite3"
+            history = result["history"]
+            assert history["schema_version"] == 4 and history["warnings"] == [], history
+            assert ip not in [item["ip"] for item in result["banned_ips"]]
+            expired = [ban for ban in history["bans"] if ban[1] == ip]
+            assert [(ban[0], ban[3]) for ban in expired] == [("nginx-limit-req", 2)], history["bans"]
+            assert abs(expired[0][2] - time.time()) < 300
+            # the fixture's bans are there too, the permanent ones with bantime -1
+            assert ["web.admin-v2", -1] in [[ban[0], ban[3]] for ban in history["bans"]]
+    finally:
+        docker("exec", name, "fail2ban-client", "set", "nginx-limit-req", "bantime", "86400")
+
+
+def test_history_of_a_locked_or_missing_database_is_a_warning(container):
+    release, name = container
+    # fail2ban holds a write lock for the duration of the python one-liner: the module waits 0.2 s, then warns.
+    locker = subprocess.Popen(["docker", "exec", name, "python3", "-c",
+                               "import sqlite3,time;c=sqlite3.connect('/var/lib/fail2ban/fail2ban.sqlite3',isolation_level=None);"
+                               "c.execute('BEGIN EXCLUSIVE');print('locked',flush=True);time.sleep(8)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert locker.stdout.readline().strip() == "locked"
+        result = run_module(name, {"history": True})
+        assert not result.get("failed"), result
+        assert result["history"]["bans"] == [] and "locked" in result["history"]["warnings"][0]
+    finally:
+        locker.kill()
+        locker.wait()

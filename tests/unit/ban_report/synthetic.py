@@ -74,3 +74,32 @@ def demo_fleet(seed=4):
             jails.setdefault(rnd.choice(DEMO_JAILS[:rnd.randrange(3, len(DEMO_JAILS) + 1)]), []).append(ip)
         results[host] = status_result(jails)
     return results
+
+
+DEMO_HISTORY_END = 1764460800  # 2025-11-30T00:00:00Z: fixed, so the demo report is the same on every run
+
+
+def demo_history(results, seed=5, days=30, end=DEMO_HISTORY_END):
+    """Add a fail2ban_status ``history`` to each host of ``results``: ``days`` days of bans, a quiet
+    background with a wave in the last week, some addresses coming back (repeat offenders)."""
+    import random
+
+    rnd = random.Random(seed)
+    pool = sorted(set(ip for result in results.values() if result for ip in
+                      (item["ip"] for item in result["banned_ips"])))
+    regulars = pool[:25]
+    for host in sorted(results):
+        if not results[host]:
+            continue
+        bans = []
+        for day in range(days):
+            wave = 1 + (6 if days - day <= 7 else 0) * (1 if day % 2 else 0.6)
+            for _ban in range(int(rnd.randrange(3, 12) * wave)):
+                stamp = end - (days - day) * 86400 + rnd.randrange(86400)
+                ip = rnd.choice(regulars) if rnd.random() < 0.3 else rnd.choice(pool)
+                bans.append([rnd.choice(DEMO_JAILS[:6]), ip, stamp, 600, 1])
+        bans.sort(key=lambda ban: ban[2])
+        results[host]["history"] = {"dbfile": "/var/lib/fail2ban/fail2ban.sqlite3", "schema_version": 4,
+                                    "since": end - days * 86400, "columns": ["jail", "ip", "timeofban", "bantime", "bancount"],
+                                    "bans": bans, "truncated": False, "warnings": []}
+    return results

@@ -169,7 +169,8 @@ def test_empty_fleet_makes_an_empty_report():
 def test_csv_files_have_one_row_per_table_row(locator):
     report = build_report(fleet(), locator=locator, generated_at=GENERATED)
     files = report_files(report, formats=("csv",))
-    assert sorted(files) == ["cities.csv", "countries.csv", "hosts.csv", "ips.csv", "jails.csv", "organisations.csv"]
+    assert sorted(files) == ["cities.csv", "countries.csv", "history_addresses.csv", "history_hosts.csv",
+                             "history_timeline.csv", "history_timeline_jails.csv", "hosts.csv", "ips.csv", "jails.csv", "organisations.csv"]
     rows = list(csv.DictReader(io.StringIO(files["countries.csv"])))
     assert [(r["key"], r["count"]) for r in rows] == [("US", "3"), ("DE", "2"), ("FR", "1"), ("JP", "1"), ("unknown", "1")]
     ips = list(csv.DictReader(io.StringIO(files["ips.csv"])))
@@ -272,7 +273,8 @@ def test_run_writes_every_file(tmp_path):
     result = run_ban_report(params(tmp_path), generated_at=GENERATED)
     assert result["changed"] is True
     assert sorted(os.listdir(result["output_dir"])) == [
-        ".ban_report_state.json", "cities.csv", "countries.csv", "hosts.csv", "ips.csv", "jails.csv",
+        ".ban_report_state.json", "cities.csv", "countries.csv", "history_addresses.csv", "history_hosts.csv",
+        "history_timeline.csv", "history_timeline_jails.csv", "hosts.csv", "ips.csv", "jails.csv",
         "organisations.csv", "report.html", "report.json"]
     assert result["totals"]["unique_banned_ips"] == 8
     assert result["top"]["countries"][0]["key"] == "US"

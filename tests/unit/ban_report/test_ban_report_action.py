@@ -94,7 +94,8 @@ def test_report_from_hostvars(tmp_path, dbs):
     assert [m["host"] for m in result["hosts_missing"]] == ["web3"]
     assert dict((r["key"], r["count"]) for r in result["top"]["countries"]) == {"US": 1, "FR": 1, "unknown": 1}
     assert sorted(os.listdir(out)) == [
-        ".ban_report_state.json", "cities.csv", "countries.csv", "hosts.csv", "ips.csv", "jails.csv",
+        ".ban_report_state.json", "cities.csv", "countries.csv", "history_addresses.csv", "history_hosts.csv",
+        "history_timeline.csv", "history_timeline_jails.csv", "hosts.csv", "ips.csv", "jails.csv",
         "organisations.csv", "report.html", "report.json"]
     with open(os.path.join(out, "report.json")) as handle:
         ips = dict((row["ip"], row) for row in json.load(handle)["ips"])

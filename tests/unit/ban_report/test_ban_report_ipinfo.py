@@ -362,7 +362,8 @@ def test_report_with_malformed_answers_and_cache_is_written(tmp_path):
     e = enricher(tmp_path, fetch, requests_per_second=1000)
     report = build_report(results, enricher=e, generated_at="2026-01-01T00:00:00Z")
     files = report_files(report)
-    assert sorted(files) == ["cities.csv", "countries.csv", "hosts.csv", "ips.csv", "jails.csv",
+    assert sorted(files) == ["cities.csv", "countries.csv", "history_addresses.csv", "history_hosts.csv",
+                             "history_timeline.csv", "history_timeline_jails.csv", "hosts.csv", "ips.csv", "jails.csv",
                              "organisations.csv", "report.html", "report.json"]
     assert report["totals"]["unique_banned_ips"] == len(ips) + len(cache)
     for row in report["ips"]:

@@ -28,7 +28,7 @@ def report():
     statuses = {"nginx-4xx": jail(3, 120, ["198.51.100.7", "2001:db8::1"], 9),
                 'odd"name\\x': jail(0, 0, [], 0),
                 "sshd": jail(1, 5, ["198.51.100.7"], 2)}
-    return f2b.build_report("1.0.2", "socket", ["nginx-4xx", 'odd"name\\x', "sshd"], statuses)
+    return f2b.assemble_status("1.0.2", "socket", ["nginx-4xx", 'odd"name\\x', "sshd"], statuses)
 
 
 def families(text):

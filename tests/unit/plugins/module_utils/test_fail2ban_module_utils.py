@@ -388,7 +388,7 @@ def test_hundreds_of_thousands_of_ips():
     assert jail["actions"]["banned_ips"] == banned
     other = f2b.normalise_jail_status("other", f2b.parse_jail_status(text.replace("big.jail-1", "other")))
     other["actions"]["banned_ips"] = ipv4[:10]
-    report = f2b.build_report("1.0.2", "cli", ["big.jail-1", "other"], {"big.jail-1": jail, "other": other})
+    report = f2b.assemble_status("1.0.2", "cli", ["big.jail-1", "other"], {"big.jail-1": jail, "other": other})
     assert report["totals"]["unique_banned_ips"] == count
     assert report["banned_ips"][0] == {"ip": "10.0.0.0", "jails": ["big.jail-1", "other"]}
     assert report["banned_ips"][count // 2 - 1]["ip"] == ipv4[-1]

@@ -30,6 +30,12 @@ elif len(args) == 2 and args[0] == "status":
     name = "status_%%s.txt" %% args[1]
 elif len(args) == 4 and args[2:] == ["banip", "--with-time"]:
     name = "banip-with-time_%%s.txt" %% args[1]
+elif args == ["get", "dbfile"]:
+    if os.environ.get("FAKE_DBFILE"):
+        sys.stdout.write("Current database file is:\\n`- %%s\\n" %% os.environ["FAKE_DBFILE"])
+    else:
+        sys.stdout.write("Database currently disabled\\n")
+    sys.exit(0)
 else:
     sys.stderr.write("fake fail2ban-client: unexpected %%r" %% args)
     sys.exit(2)
@@ -67,6 +73,37 @@ def test_cli_method_reports_every_jail(fake_client, capsys):
     assert result["totals"]["unique_banned_ips"] == 6
     assert {"ip": "192.0.2.10", "jails": ["nginx-http-auth", "shop.example-com"]} in result["banned_ips"]
     assert "bans" not in result["jails"]["sshd"]
+
+
+def test_history_from_the_dbfile_fail2ban_names(fake_client, tmp_path, monkeypatch, capsys):
+    import sqlite3
+    import time
+    db = str(tmp_path / "elsewhere.sqlite3")
+    connection = sqlite3.connect(db)
+    connection.executescript("CREATE TABLE fail2banDb(version INTEGER); INSERT INTO fail2banDb VALUES(4);"
+                             "CREATE TABLE bans(jail TEXT NOT NULL, ip TEXT, timeofban INTEGER NOT NULL, bantime INTEGER NOT NULL,"
+                             " bancount INTEGER NOT NULL default 1, data JSON);")
+    now = int(time.time())
+    connection.executemany("INSERT INTO bans VALUES(?, ?, ?, 600, 1, '{}')",
+                           [("sshd", "192.0.2.1", now - 40 * 86400), ("sshd", "192.0.2.2", now - 3600)])
+    connection.commit()
+    connection.close()
+    monkeypatch.setenv("FAKE_DBFILE", db)
+    result = run_module({"method": "cli", "history": True}, capsys)
+    assert result["dbfile"] == db
+    assert result["history"]["bans"] == [["sshd", "192.0.2.2", now - 3600, 600, 1]]  # 30 days by default
+    assert result["history"]["warnings"] == [] and result["changed"] is False
+    everything = run_module({"method": "cli", "history": True, "history_days": 0}, capsys)
+    assert [ban[1] for ban in everything["history"]["bans"]] == ["192.0.2.1", "192.0.2.2"]
+    monkeypatch.delenv("FAKE_DBFILE")
+    disabled = run_module({"method": "cli", "history": True}, capsys)
+    assert disabled["dbfile"] is None and "disabled" in disabled["history"]["warnings"][0]
+    assert not disabled.get("failed")
+
+
+def test_without_history_no_dbfile_is_asked(fake_client, capsys):
+    result = run_module({"method": "cli"}, capsys)
+    assert "history" not in result and "dbfile" not in result
 
 
 def test_check_mode_reads_the_same(fake_client, capsys):
