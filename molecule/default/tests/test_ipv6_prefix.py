@@ -42,12 +42,12 @@ def prefix_bans():
     unban_all(machine)
     result = _converge(False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert "prefixlen" not in machine.file("/etc/fail2ban/jail.local").content_string
+    assert "prefixlen" not in machine.file("/etc/fail2ban/jail.d/fortress-nginx.local").content_string
 
 
 def test_an_ipv6_ban_covers_the_network_and_ipv4_bans_stay_single(host, prefix_bans, attacker, innocent):
     target = name_of(host)
-    assert "banaction = fortress-nftables.py[prefixlen=64]" in host.file("/etc/fail2ban/jail.local").content_string
+    assert "banaction = fortress-nftables.py[prefixlen=64]" in host.file("/etc/fail2ban/jail.d/fortress-nginx.local").content_string
     attacker6, innocent6 = address_of(attacker, "6"), address_of(innocent, "6")
     network = str(ipaddress.ip_network(attacker6 + "/64", strict=False))
     assert str(ipaddress.ip_network(innocent6 + "/64", strict=False)) == network  # one /64 for the scenario
