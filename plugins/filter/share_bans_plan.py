@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: share_bans_plan
 short_description: Decide which banned addresses every host of a fleet should ban
-version_added: 0.3.0
+version_added: 0.2.0
 author: fortress.nginx developers
 description:
   - Reads, from O(_input) (C(hostvars)), each host's registered C(fortress.nginx.fail2ban_status)
@@ -18,11 +18,12 @@ description:
   - An address is shared when at least C(min_hosts) hosts ban it, or when any host bans it in one of
     C(any_host_jails). Bans of the shared jail itself and of C(ignore_jails) never count, so a
     shared ban expires once no host bans it on its own any more.
-  - Never shared, whatever the policy, are addresses overlapping what any host of O(protect_hosts)
-    protects (its variables O(protected_hostvars), the entries of O(protect_output_vars)'
-    C(stdout_lines): the shared jail's running ignoreip, the management connection's source and the
-    host's own addresses, and its C(ansible_host)), O(extra_protected), special-purpose ranges, and
-    private ranges unless C(allow_private).
+  - >-
+    Never shared, whatever the policy, are addresses overlapping what any host of O(protect_hosts)
+    protects (its variables O(protected_hostvars), the addresses in the C(stdout_lines) of
+    O(protect_output_vars) - the shared jail's running ignoreip, the management connection's source
+    and the host's own addresses - and its C(ansible_host)), O(extra_protected), special-purpose
+    ranges, and private ranges unless C(allow_private).
   - Fails (nothing is pushed) on a bad policy, a bad protected entry, or more than C(max_addresses).
 options:
   _input:
