@@ -27,7 +27,6 @@ import os
 import pickle
 import random
 import re
-import socket
 import socketserver
 import subprocess
 import sys
@@ -128,7 +127,7 @@ def run_playbook(inventory, env, forks):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--addresses", type=int, default=10000)
     parser.add_argument("--hosts", type=int, default=20)
     parser.add_argument("--forks", type=int, default=20)

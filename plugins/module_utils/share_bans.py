@@ -86,7 +86,6 @@ def _span(network):
     return (network.version, int(network.network_address), int(network.broadcast_address))
 
 
-
 class _Ranges:
     """Labelled integer ranges, asked which ones overlap a network."""
 
@@ -342,6 +341,6 @@ def summary(plan, show=50):
         for bad in item["bad"][:show]:
             lines.append("  bad line %d of %s: %r" % (bad["line"], item["name"], bad["text"]))
         for excluded in item["excluded"][:show]:
-            lines.append("  excluded line %d of %s, %s: %s" % (excluded["line"], item["name"], excluded["address"],
-                                                             excluded["reason"]))
+            lines.append("  excluded line %d of %s, %s: %s"
+                         % (excluded["line"], item["name"], excluded["address"], excluded["reason"]))
     return lines
