@@ -52,10 +52,12 @@ def machines():
 def test_a_ban_on_one_host_reaches_the_fleet_and_nothing_protected_does(machines, attacker, innocent):
     attacker_ip = ipv4_of(attacker)
     first = machines[FIRST]
+    # IPv4 throughout: Docker's DNS gives the IPv6 address first, and the attacker's IPv4 one is shared.
+    url = dict((name, "http://%s/" % ipv4_of(machine)) for name, machine in machines.items())
     # Before: every target serves the attacker (the test can fail).
     for name in OTHERS:
         assert probe(attacker, "4", name, 80) == "open", name
-    attacker.run("python3 /usr/local/bin/attack.py probe http://%s --count 2", FIRST)
+    attacker.run("python3 /usr/local/bin/attack.py probe %s --count 2", url[FIRST].rstrip("/"))
     assert wait_for(lambda: attacker_ip in banned_in(first, "nginx-probe")), banned_in(first, "nginx-probe")
     # By hand on another host: a protected address, the management connection's, and a plain one.
     other = machines[OTHERS[0]]
@@ -75,9 +77,9 @@ def test_a_ban_on_one_host_reaches_the_fleet_and_nothing_protected_does(machines
     # The firewall of both engines refuses the attacker (a real connection), serves the client.
     for name in OTHERS:
         assert wait_for(lambda n=name: probe(attacker, "4", n, 80) in ("refused", "timeout")), name
-        assert http_get(attacker, "http://%s/" % name).startswith("blocked"), name
+        assert http_get(attacker, url[name]).startswith("blocked"), name
     for name in TARGETS:
-        assert http_get(innocent, "http://%s/" % name) == "200", name
+        assert http_get(innocent, url[name]) == "200", name
 
     # Idempotent: the second run changes nothing.
     _output, changed = share()
@@ -90,4 +92,4 @@ def test_a_ban_on_one_host_reaches_the_fleet_and_nothing_protected_does(machines
     for name in TARGETS:
         assert not {attacker_ip, PLAIN} & set(banned_in(machines[name], SHARED)), name
     for name in OTHERS:
-        assert wait_for(lambda n=name: http_get(attacker, "http://%s/" % n) == "200"), name
+        assert wait_for(lambda n=name: http_get(attacker, url[n]) == "200"), name
