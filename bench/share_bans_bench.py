@@ -10,7 +10,8 @@ protocol (pickled answers, <F2B_END_COMMAND> framing) from the shapes recorded f
 (tests/unit/data/bookworm/socket.json): `version`, `status`, `status JAIL`, `set JAIL banip/unbanip`.
 The inventory has 20 hosts on the local connection, each pointed at its own socket
 (share_bans_socket, share_bans_method=socket), and a stand-in `fail2ban-client` on PATH answers the
-playbook's `get fortress-shared ignoreip`. So the run is the real playbook, modules, filter and
+playbook's `get fortress-shared ignoreip` (and a stub `fail2ban` package on PYTHONPATH lets the
+modules take the socket path, as on a host where fail2ban is installed). So the run is the real playbook, modules, filter and
 socket client end to end; what it leaves out is SSH and fail2ban's own work on the hosts (measured
 by bench/ban_engine_bench.py: a ban is one nft set insert).
 
@@ -150,7 +151,14 @@ def main():
         json.dump({"fleet": {"hosts": dict(
             (host, {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
                     "share_bans_socket": os.path.join(work, host + ".sock")}) for host in sorted(bans))}}, handle)
-    env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"])
+    # The modules take the socket path only where fail2ban's package is importable (the sign that
+    # fail2ban is installed): a stub package stands in for it (the answers are decoded without it).
+    stub = os.path.join(work, "stub", "fail2ban")
+    os.makedirs(stub)
+    for name in ("__init__.py", "exceptions.py"):
+        open(os.path.join(stub, name), "w").close()
+    env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"],
+               PYTHONPATH=os.path.dirname(stub) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     total = sum(len(ips) for host in bans.values() for ips in host.values())
     print("share_bans.yml, %d addresses (%d bans) across %d hosts, fake fail2ban sockets, forks %d"
           % (args.addresses, total, args.hosts, args.forks))

@@ -176,7 +176,7 @@ def protected_of(hostvars, hosts, names, output_vars=()):
             lines = (output.get("stdout_lines") or []) if isinstance(output, dict) else []
             for entry in ignoreip_of_output("\n".join(lines)) + [w for line in lines for w in line.split()]:
                 if _is_address(entry):
-                    protected.append((entry, "reported by %s (ignoreip, management connection, own address)" % host))
+                    protected.append((entry, "reported by %s: its ignoreip, management connection or own address" % host))
         address = _get(hostvars, host, "ansible_host")
         if address and _is_address(address):
             protected.append((str(address), "ansible_host of %s" % host))

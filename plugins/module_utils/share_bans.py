@@ -111,7 +111,7 @@ def _ranges_of(entries, label):
 
 
 _ALWAYS = _ranges_of(ALWAYS_EXCLUDED, "special-purpose range %s")
-_PRIVATE = _ranges_of(PRIVATE, "private or reserved range %s (allow_private is off)")
+_PRIVATE = _ranges_of(PRIVATE, "private or reserved range %s (allowed only with allow_private)")
 
 
 def protected_ranges(protected):
