@@ -17,7 +17,7 @@ import pytest
 import testinfra
 import testinfra.utils.ansible_runner
 
-from conftest import banned_in, http_get, ipv4_of, probe, unban_all, wait_for
+from conftest import ban_engine, banned_in, http_get, ipv4_of, probe, unban_all, wait_for
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 TARGETS = sorted(testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY).get_hosts("fortress"))
@@ -39,6 +39,21 @@ def share():
     return result.stdout, changed
 
 
+testinfra_hosts = TARGETS
+
+
+def test_the_shared_jail_runs_reads_no_log_and_bans_with_the_engine(host):
+    """fail2ban_nginx_shared: true (molecule.yml) on 0.11.2, 1.0.2 and 1.1.0: the jail passes
+    fail2ban's own configuration test, runs, watches no file, and bans from every port with the
+    host's engine (fortress-nftables[type=allports], or ufw on Debian 11)."""
+    assert host.run("fail2ban-client -t").rc == 0
+    status = host.check_output("fail2ban-client status %s", SHARED)
+    assert re.search(r"File list:\s*\n", status + "\n"), status
+    actions = host.check_output("fail2ban-client get %s actions", SHARED).splitlines()[1:]
+    assert actions == (["ufw"] if ban_engine(host) == "ufw" else ["fortress-nftables"]), actions
+    assert "port = 0:65535" in host.file("/etc/fail2ban/jail.d/fortress-nginx.local").content_string
+
+
 @pytest.fixture(scope="module")
 def machines():
     hosts = dict((name, testinfra.get_host("docker://%s" % name)) for name in TARGETS)
@@ -50,6 +65,7 @@ def machines():
 
 
 def test_a_ban_on_one_host_reaches_the_fleet_and_nothing_protected_does(machines, attacker, innocent):
+    """Runs once (it takes no `host`): the playbook covers the three targets."""
     attacker_ip = ipv4_of(attacker)
     first = machines[FIRST]
     # IPv4 throughout: Docker's DNS gives the IPv6 address first, and the attacker's IPv4 one is shared.
