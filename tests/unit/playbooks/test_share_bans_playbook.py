@@ -1,8 +1,11 @@
 """playbooks/share_bans.yml end to end on the controller: two hosts on the local connection, each
 with a fake fail2ban server on a UNIX socket (bench/share_bans_bench.py's, fail2ban's protocol). The
 live version, against real fail2ban on Debian 11/12/13, is molecule/default/tests/test_share_bans.py."""
+import functools
+import http.server
 import json
 import os
+import threading
 import re
 import subprocess
 import sys
@@ -90,13 +93,25 @@ def test_limit_reads_and_pushes_the_limited_hosts_only(fleet):
     assert fakes["web02"].bans["fortress-shared"] == [] and fakes["web01"].bans["fortress-shared"] == []
 
 
-def test_blocklists_are_merged_with_bad_lines_reported(fleet):
+def test_blocklists_are_merged_with_bad_lines_reported(fleet, tmp_path):
+    """A file on the controller, and a URL fetched on the controller (a loopback HTTP server serving
+    the fixture: no other network)."""
     fakes, run = fleet
-    lists = [{"name": "firehol", "path": os.path.join(FIXTURES, "firehol.netset")},
-             {"name": "plain", "path": os.path.join(FIXTURES, "plain.txt")}]
-    output, _changed = run("-e", json.dumps({"share_bans_blocklists": lists, "share_bans_blocklist_allow_private": True}))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=FIXTURES)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        lists = [{"name": "drop", "url": "http://127.0.0.1:%d/spamhaus-drop.txt" % server.server_address[1]},
+                 {"name": "plain", "path": os.path.join(FIXTURES, "plain.txt")}]
+        output, _changed = run("-e", json.dumps({"share_bans_blocklists": lists, "share_bans_blocklist_allow_private": True,
+                                                 "share_bans_download_dir": str(tmp_path / "lists")}))
+    finally:
+        server.shutdown()
+        server.server_close()
     assert "bad line 14 of plain" in output and "$(reboot)" in output
-    assert "198.51.100.0/24" in fakes["web01"].bans["fortress-shared"]
+    assert "blocklist drop: 3 addresses" in output, output[output.find("blocklist drop"):][:300]
+    assert "198.51.100.0/25" in fakes["web01"].bans["fortress-shared"]
+    assert "198.51.100.7" in fakes["web02"].bans["fortress-shared"]
 
 
 # (Names, paths and URLs in every shape: tests/unit/plugins/filter/test_share_bans_plan.py.)
