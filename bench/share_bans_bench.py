@@ -123,7 +123,7 @@ def run_playbook(inventory, env, forks):
     if result.returncode != 0:
         sys.exit("the playbook failed:\n%s\n%s" % (result.stdout[-5000:], result.stderr[-3000:]))
     changed = re.findall(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)", result.stdout, re.MULTILINE)
-    summary = re.search(r'"(\d+ addresses shared from \d+ hosts reporting)', result.stdout)
+    summary = re.search(r"(\d+ addresses shared from \d+ hosts reporting)", result.stdout)
     return elapsed, dict((host, int(count)) for host, count in changed), summary.group(1) if summary else "?"
 
 
