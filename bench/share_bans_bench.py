@@ -10,7 +10,7 @@ protocol (pickled answers, <F2B_END_COMMAND> framing) from the shapes recorded f
 (tests/unit/data/bookworm/socket.json): `version`, `status`, `status JAIL`, `set JAIL banip/unbanip`.
 The inventory has 20 hosts on the local connection, each pointed at its own socket
 (share_bans_socket, share_bans_method=socket), and a stand-in `fail2ban-client` on PATH answers the
-playbook's `get fortress-shared ignoreip` (and a stub `fail2ban` package on PYTHONPATH lets the
+playbook's `status` and `get fortress-shared ignoreip` (and a stub `fail2ban` package on PYTHONPATH lets the
 modules take the socket path, as on a host where fail2ban is installed). So the run is the real playbook, modules, filter and
 socket client end to end; what it leaves out is SSH and fail2ban's own work on the hosts (measured
 by bench/ban_engine_bench.py: a ban is one nft set insert).
@@ -74,6 +74,16 @@ class FakeFail2ban(object):
                 self.bans[args[1]] = [ip for ip in current if ip not in gone]
             return len(args) - 3
         raise ValueError("unexpected command %r" % (args,))
+
+
+def fake_client(path, ignored="127.0.0.1/8"):
+    """A stand-in fail2ban-client: `status` lists JAILS, `get JAIL ignoreip` prints the entries."""
+    with open(path, "w") as handle:
+        handle.write("#!/bin/sh\n"
+                     "if [ \"$1\" = status ]; then printf 'Status\\n|- Number of jail:\\t%d\\n`- Jail list:\\t%s\\n'; exit 0; fi\n"
+                     "printf 'These IP addresses/networks are ignored:\\n|- ::1\\n`- %s\\n'\n"
+                     % (len(JAILS), ", ".join(JAILS), ignored))
+    os.chmod(path, 0o755)
 
 
 def serve(path, fake):
@@ -143,9 +153,7 @@ def main():
         servers.append(serve(os.path.join(work, host + ".sock"), fakes[host]))
     bindir = os.path.join(work, "bin")
     os.mkdir(bindir)
-    with open(os.path.join(bindir, "fail2ban-client"), "w") as handle:
-        handle.write("#!/bin/sh\nprintf 'These IP addresses/networks are ignored:\\n|- 127.0.0.1/8\\n`- ::1\\n'\n")
-    os.chmod(os.path.join(bindir, "fail2ban-client"), 0o755)
+    fake_client(os.path.join(bindir, "fail2ban-client"))
     inventory = os.path.join(work, "inventory.yml")
     with open(inventory, "w") as handle:
         json.dump({"fleet": {"hosts": dict(

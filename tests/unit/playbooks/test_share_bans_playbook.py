@@ -28,10 +28,8 @@ def fleet(tmp_path):
         fakes[host] = bench.FakeFail2ban(bans[host], "1.0.2")
         servers.append(bench.serve(str(tmp_path / (host + ".sock")), fakes[host]))
     (tmp_path / "bin").mkdir()
-    client = tmp_path / "bin" / "fail2ban-client"
     # The shared jail's ignoreip on every host: loopback and the management address.
-    client.write_text("#!/bin/sh\nprintf 'These IP addresses/networks are ignored:\\n|- 127.0.0.1/8\\n`- 192.0.2.10\\n'\n")
-    client.chmod(0o755)
+    bench.fake_client(str(tmp_path / "bin" / "fail2ban-client"), "192.0.2.10")
     (tmp_path / "stub" / "fail2ban").mkdir(parents=True)
     for name in ("__init__.py", "exceptions.py"):
         (tmp_path / "stub" / "fail2ban" / name).write_text("")
