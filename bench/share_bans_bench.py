@@ -1,0 +1,186 @@
+# Copyright (c) fortress.nginx developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Controller time of playbooks/share_bans.yml for a fleet: 10,000 banned addresses across 20 hosts
+(issue #13's goal: < 60 s for the first run, < 10 s for the idempotent second). Prints figures;
+asserts nothing.
+
+Every host is a fake fail2ban server on a UNIX socket in this process, answering in fail2ban's own
+protocol (pickled answers, <F2B_END_COMMAND> framing) from the shapes recorded from fail2ban 1.0.2
+(tests/unit/data/bookworm/socket.json): `version`, `status`, `status JAIL`, `set JAIL banip/unbanip`.
+The inventory has 20 hosts on the local connection, each pointed at its own socket
+(share_bans_socket, share_bans_method=socket), and a stand-in `fail2ban-client` on PATH answers the
+playbook's `status` and `get fortress-shared ignoreip` (and a stub `fail2ban` package on PYTHONPATH lets the
+modules take the socket path, as on a host where fail2ban is installed). So the run is the real playbook, modules, filter and
+socket client end to end; what it leaves out is SSH and fail2ban's own work on the hosts (measured
+by bench/ban_engine_bench.py: a ban is one nft set insert).
+
+Each host bans its share of the 10,000 addresses: every address is banned by 1 to 3 hosts in
+nginx-4xx / nginx-botsearch, a tenth of them in nginx-probe or sshd (shared on one host's word).
+The policy (min_hosts 2, any_host_jails nginx-probe and sshd) shares most of them.
+
+Usage (repository root):  source scripts/env.sh && python bench/share_bans_bench.py
+    [--addresses 10000] [--hosts 20] [--forks 20]
+"""
+import argparse
+import json
+import os
+import pickle
+import random
+import re
+import socketserver
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+RECORDED = os.path.join(ROOT, "tests", "unit", "data", "bookworm", "socket.json")
+END, CLOSE = b"<F2B_END_COMMAND>", b"<F2B_CLOSE_COMMAND>"
+SHARED = "fortress-shared"
+JAILS = ["sshd", "nginx-4xx", "nginx-botsearch", "nginx-probe", SHARED]
+
+
+def jail_status(banned):
+    return [["Filter", [["Currently failed", 0], ["Total failed", 0], ["File list", []]]],
+            ["Actions", [["Currently banned", len(banned)], ["Total banned", len(banned)],
+                         ["Banned IP list", list(banned)]]]]
+
+
+class FakeFail2ban(object):
+    """One host's fail2ban: its jails' banned lists, changed by banip/unbanip."""
+
+    def __init__(self, bans, version):
+        self.bans = dict((jail, list(bans.get(jail, []))) for jail in JAILS)
+        self.version = version
+        self.commands = 0
+
+    def answer(self, args):
+        self.commands += 1
+        if args == ["version"]:
+            return self.version
+        if args == ["status"]:
+            return [["Number of jail", len(JAILS)], ["Jail list", ", ".join(JAILS)]]
+        if args[0] == "status" and len(args) == 2:
+            return jail_status(self.bans[args[1]])
+        if args[0] == "set" and args[2] in ("banip", "unbanip"):
+            current = self.bans[args[1]]
+            if args[2] == "banip":
+                known = set(current)
+                current.extend(ip for ip in args[3:] if ip not in known)
+            else:
+                gone = set(args[3:])
+                self.bans[args[1]] = [ip for ip in current if ip not in gone]
+            return len(args) - 3
+        raise ValueError("unexpected command %r" % (args,))
+
+
+def fake_client(path, ignored="127.0.0.1/8"):
+    """A stand-in fail2ban-client: `status` lists JAILS, `get JAIL ignoreip` prints the entries."""
+    with open(path, "w") as handle:
+        handle.write("#!/bin/sh\n"
+                     "if [ \"$1\" = status ]; then printf 'Status\\n|- Number of jail:\\t%d\\n`- Jail list:\\t%s\\n'; exit 0; fi\n"
+                     "printf 'These IP addresses/networks are ignored:\\n|- ::1\\n`- %s\\n'\n"
+                     % (len(JAILS), ", ".join(JAILS), ignored))
+    os.chmod(path, 0o755)
+
+
+def serve(path, fake):
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            buf = b""
+            while True:
+                chunk = self.request.recv(1 << 16)
+                if not chunk:
+                    return
+                buf += chunk
+                while END in buf:
+                    message, buf = buf.split(END, 1)
+                    if message == CLOSE:
+                        return
+                    args = pickle.loads(message)  # our own process's client: trusted
+                    self.request.sendall(pickle.dumps((0, fake.answer(args)), 2) + END)
+
+    server = socketserver.ThreadingUnixStreamServer(path, Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def fleet(addresses, hosts, seed=13):
+    """{host: {jail: [addresses]}}: each address on 1 to 3 hosts, a tenth in nginx-probe or sshd."""
+    rng = random.Random(seed)
+    bans = dict(("web%02d" % n, dict((jail, []) for jail in JAILS)) for n in range(1, hosts + 1))
+    names = sorted(bans)
+    for index in range(addresses):
+        # Public-looking space outside every special range: 11.0.0.0/8 onwards.
+        ip = "%d.%d.%d.%d" % (11 + index // 62500, (index // 250) % 250, index % 250 + 1, 7)
+        certain = rng.random() < 0.1
+        for host in rng.sample(names, 1 if certain else rng.choice((1, 2, 2, 3))):
+            jail = rng.choice(("nginx-probe", "sshd")) if certain else rng.choice(("nginx-4xx", "nginx-botsearch"))
+            bans[host][jail].append(ip)
+    return bans
+
+
+def run_playbook(inventory, env, forks):
+    started = time.monotonic()
+    result = subprocess.run(["ansible-playbook", "-i", inventory, "-f", str(forks), "fortress.nginx.share_bans",
+                             "-e", "share_bans_hosts=fleet share_bans_become=false share_bans_method=socket "
+                                   "share_bans_show=3"],
+                            capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    elapsed = time.monotonic() - started
+    if result.returncode != 0:
+        sys.exit("the playbook failed:\n%s\n%s" % (result.stdout[-5000:], result.stderr[-3000:]))
+    changed = re.findall(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)", result.stdout, re.MULTILINE)
+    summary = re.search(r"(\d+ addresses shared from \d+ hosts reporting)", result.stdout)
+    return elapsed, dict((host, int(count)) for host, count in changed), summary.group(1) if summary else "?"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
+    parser.add_argument("--addresses", type=int, default=10000)
+    parser.add_argument("--hosts", type=int, default=20)
+    parser.add_argument("--forks", type=int, default=20)
+    args = parser.parse_args()
+    with open(RECORDED) as handle:
+        version = json.load(handle)["version"]
+    bans = fleet(args.addresses, args.hosts)
+    work = tempfile.mkdtemp(prefix="share-bans-bench-")
+    fakes, servers = {}, []
+    for host in sorted(bans):
+        fakes[host] = FakeFail2ban(bans[host], version)
+        servers.append(serve(os.path.join(work, host + ".sock"), fakes[host]))
+    bindir = os.path.join(work, "bin")
+    os.mkdir(bindir)
+    fake_client(os.path.join(bindir, "fail2ban-client"))
+    inventory = os.path.join(work, "inventory.yml")
+    with open(inventory, "w") as handle:
+        json.dump({"fleet": {"hosts": dict(
+            (host, {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+                    "share_bans_socket": os.path.join(work, host + ".sock")}) for host in sorted(bans))}}, handle)
+    # The modules take the socket path only where fail2ban's package is importable (the sign that
+    # fail2ban is installed): a stub package stands in for it (the answers are decoded without it).
+    stub = os.path.join(work, "stub", "fail2ban")
+    os.makedirs(stub)
+    for name in ("__init__.py", "exceptions.py"):
+        open(os.path.join(stub, name), "w").close()
+    env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"],
+               PYTHONPATH=os.path.dirname(stub) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    total = sum(len(ips) for host in bans.values() for ips in host.values())
+    print("share_bans.yml, %d addresses (%d bans) across %d hosts, fake fail2ban sockets, forks %d"
+          % (args.addresses, total, args.hosts, args.forks))
+    print("%-28s %10s  %s" % ("run", "seconds", "result"))
+    for label in ("first run (pushes)", "second run (idempotent)"):
+        elapsed, changed, summary = run_playbook(inventory, env, args.forks)
+        print("%-28s %10.1f  %s; hosts changed: %d of %d" % (
+            label, elapsed, summary, sum(1 for count in changed.values() if count), len(changed)))
+    held = set(len(fake.bans[SHARED]) for fake in fakes.values())
+    print("every shared jail holds %s addresses; socket commands answered: %d"
+          % (" / ".join(str(n) for n in sorted(held)), sum(fake.commands for fake in fakes.values())))
+    for server in servers:
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
