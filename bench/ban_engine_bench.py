@@ -154,7 +154,7 @@ def build_image(release):
                  "apt-get install -y -qq --no-install-recommends %s >/dev/null" % PACKAGES)
     env = jinja2.Environment(trim_blocks=True)
     env.filters["bool"] = bool
-    values = {"fail2ban_nginx_managed_header": "benchmark copy of the role's action", "fail2ban_nginx_ufw_blocktype": "reject",
+    values = {"fail2ban_nginx__managed_header": "benchmark copy of the role's action", "fail2ban_nginx_ufw_blocktype": "reject",
               "fail2ban_nginx_ufw_kill_mode": "ss", "fail2ban_nginx_ipv6_prefix_bans": False, "fail2ban_nginx_ipv6_prefix": 64}
     with open(os.path.join(TEMPLATES, "action-ufw.local.j2")) as source:
         text = env.from_string(source.read()).render(**values)
