@@ -11,8 +11,9 @@ from conftest import banned_in, firewall_bans, http_get, ipv4_of, wait_for
 testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
     os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("fortress")
 
+# fortress-shared: the scenario turns fleet sharing on (fail2ban_nginx_shared, molecule.yml).
 EXPECTED_JAILS = {"sshd", "nginx-4xx", "nginx-http-auth", "nginx-botsearch", "nginx-probe", "nginx-protocol",
-                  "nginx-forbidden", "nginx-sslerror", "nginx-limit-req", "ufw"}
+                  "nginx-forbidden", "nginx-sslerror", "nginx-limit-req", "ufw", "fortress-shared"}
 
 
 def jail_list(host):
