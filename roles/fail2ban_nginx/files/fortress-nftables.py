@@ -64,12 +64,13 @@ _MISSING = ("No such file or directory",)
 _WELL_KNOWN = {"ssh": 22, "http": 80, "https": 443, "smtp": 25, "submission": 587, "imap": 143, "imaps": 993,
                "pop3": 110, "pop3s": 995, "ftp": 21, "ftp-data": 20, "ftps": 990, "ftps-data": 989, "domain": 53}
 
-# One lock and one libnftables context for the whole fail2ban-server process, whatever the number
-# of jails (fail2ban loads this file as a new module for each jail).
+# One lock for the whole fail2ban-server process, whatever the number of jails (fail2ban loads this
+# file as a new module for each jail).
 _SHARED = sys.modules.setdefault("fortress_nftables_shared", types.ModuleType("fortress_nftables_shared"))
 if not hasattr(_SHARED, "lock"):
-    _SHARED.lock = threading.Lock()
-    _SHARED.context = None
+    # Re-entrant: a start, reload or stop holds it across its whole list-delete-add sequence, so
+    # that no other jail's change comes between its steps.
+    _SHARED.lock = threading.RLock()
 
 
 class NftError(Exception):
@@ -77,13 +78,14 @@ class NftError(Exception):
 
 
 def _context():
-    """The process's libnftables context (created on first use, under the lock)."""
-    if _SHARED.context is None:
-        import nftables  # pylint: disable=import-outside-toplevel
-        context = nftables.Nftables()
-        context.set_handle_output(True)
-        _SHARED.context = context
-    return _SHARED.context
+    """A new libnftables context for each call (under the lock). A context kept across calls
+    carries its cache from one command to the next: with several jails changing the table through
+    it, we saw a rule missing after restarts and reloads. A new context costs well under a
+    millisecond, against several for a new nft process."""
+    import nftables  # pylint: disable=import-outside-toplevel
+    context = nftables.Nftables()
+    context.set_handle_output(True)
+    return context
 
 
 def run_nft(text, missing_ok=False):
@@ -172,16 +174,20 @@ class Settings:
         return number
 
     def matches(self):
-        """The rule heads: one per protocol for the jail's ports, or one for every port."""
+        """The rule heads: one per protocol and port (or port range) of the jail, or one per
+        protocol for every port. No anonymous sets (`dport { 80, 443 }`): in a long-lived
+        libnftables context, nft 1.0.6 (Debian 12) bound a rule of a later batch to another
+        rule's anonymous set (we saw `tcp dport { 443 }` and `{ 80, 443 }` in one jail's rules), so
+        a ban could match the wrong ports."""
         if self.type == "allports":
-            return ["meta l4proto { %s }" % ", ".join(self.protocols)]
+            return ["meta l4proto %s" % protocol for protocol in self.protocols]
         heads = []
         for protocol in self.protocols:
-            ports = []
             for part in self.port.split(","):
                 ends = [str(self.port_number(end, protocol)) for end in part.split(":")]
-                ports.append("-".join(ends))
-            heads.append("%s dport { %s }" % (protocol, ", ".join(ports)))
+                head = "%s dport %s" % (protocol, "-".join(ends))
+                if head not in heads:
+                    heads.append(head)
         return heads
 
     def where(self):
@@ -237,8 +243,9 @@ class FortressNftables(ActionBase):
 
     def start(self):
         # A fail2ban that died without its stop left this jail's rules: drop them, not add twins.
-        self._drop_own_rules()
-        run_nft(self.settings.start_commands())
+        with _SHARED.lock:
+            self._drop_own_rules()
+            run_nft(self.settings.start_commands())
         self._members = {}
 
     # fail2ban's reload keeps an action that has these two (its bans stay in force); without them it
@@ -252,19 +259,21 @@ class FortressNftables(ActionBase):
         settings = Settings(self.settings.name if "name" not in kwargs else kwargs["name"], kwargs)
         if settings.start_commands() == self.settings.start_commands():
             return
-        self._drop_own_rules()
-        self.settings = settings
-        run_nft(self.settings.start_commands())
+        with _SHARED.lock:
+            self._drop_own_rules()
+            self.settings = settings
+            run_nft(self.settings.start_commands())
 
     def stop(self):
         where = self.settings.where()
-        self._drop_own_rules()
-        for name, _kind, _match, _interval in self.settings.sets():
-            run_nft("delete set %s %s" % (where, name), missing_ok=True)
-        # The last jail out removes the table (as fail2ban's _nft_shutdown_table).
-        listing = run_nft("list table %s" % where, missing_ok=True)
-        if listing and "@addr" not in listing and " set " not in listing.replace("\t", " "):
-            run_nft("delete table %s" % where, missing_ok=True)
+        with _SHARED.lock:
+            self._drop_own_rules()
+            for name, _kind, _match, _interval in self.settings.sets():
+                run_nft("delete set %s %s" % (where, name), missing_ok=True)
+            # The last jail out removes the table (as fail2ban's _nft_shutdown_table).
+            listing = run_nft("list table %s" % where, missing_ok=True)
+            if listing and "@addr" not in listing and " set " not in listing.replace("\t", " "):
+                run_nft("delete table %s" % where, missing_ok=True)
         self._members = {}
 
     def flush(self):

@@ -80,21 +80,25 @@ def test_start_builds_the_table_the_sets_and_port_scoped_rules(action_file):
     assert "add set inet f2b-table addr-set-nginx-4xx { type ipv4_addr; }" in lines
     assert "add set inet f2b-table addr6-net-nginx-4xx { type ipv6_addr; flags interval; }" in lines
     rules = [line for line in lines if line.startswith("add rule")]
-    assert rules == ["add rule inet f2b-table f2b-chain tcp dport { 80, 443 } %s saddr @%s reject" % (match, name)
+    assert rules == ["add rule inet f2b-table f2b-chain tcp dport %s %s saddr @%s reject" % (port, match, name)
                      for match, name in (("ip", "addr-set-nginx-4xx"), ("ip6", "addr6-set-nginx-4xx"),
-                                         ("ip", "addr-net-nginx-4xx"), ("ip6", "addr6-net-nginx-4xx"))]
+                                         ("ip", "addr-net-nginx-4xx"), ("ip6", "addr6-net-nginx-4xx"))
+                     for port in (80, 443)]
+    # No anonymous set anywhere: nft 1.0.6 mixed them up in a long-lived context.
+    assert not any("{" in rule for rule in rules)
 
 
 def test_allports_and_the_prerouting_hook_of_docker_hosts(action_file):
     make(action_file, type="allports", chain_hook="prerouting", chain_priority="-150", blocktype="drop").start()
     lines = commands(action_file.fake)
     assert "add chain inet f2b-table f2b-chain { type filter hook prerouting priority -150; }" in lines
-    assert "add rule inet f2b-table f2b-chain meta l4proto { tcp } ip saddr @addr-set-nginx-4xx drop" in lines
+    assert "add rule inet f2b-table f2b-chain meta l4proto tcp ip saddr @addr-set-nginx-4xx drop" in lines
 
 
 def test_port_ranges_and_numbers_without_etc_services(action_file):
     settings = action_file.Settings("j", {"port": "ssh,8000:8080,2222", "protocol": "tcp,udp"})
-    assert settings.matches() == ["tcp dport { 22, 8000-8080, 2222 }", "udp dport { 22, 8000-8080, 2222 }"]
+    assert settings.matches() == ["tcp dport 22", "tcp dport 8000-8080", "tcp dport 2222",
+                                  "udp dport 22", "udp dport 8000-8080", "udp dport 2222"]
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -213,7 +217,7 @@ def test_reload_with_new_ports_rewrites_the_rules_and_keeps_the_sets(action_file
     action.reload(port="http,https,8080")
     lines = commands(action_file.fake)
     assert not any(line.startswith("delete set") or line.startswith("flush") for line in lines)
-    assert "add rule inet f2b-table f2b-chain tcp dport { 80, 443, 8080 } ip saddr @addr-set-nginx-4xx reject" in lines
+    assert "add rule inet f2b-table f2b-chain tcp dport 8080 ip saddr @addr-set-nginx-4xx reject" in lines
 
 
 def test_every_call_is_serialised_across_jails_and_threads(action_file):
