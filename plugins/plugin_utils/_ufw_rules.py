@@ -361,22 +361,26 @@ def rule_key(params):
     )
 
 
+def _parsed_tuples(tuple_lines):
+    """(rule_key, parameters) of each tuple line ufw's files hold (text or lines); others skipped."""
+    if isinstance(tuple_lines, str):
+        tuple_lines = tuple_lines.splitlines()
+    for line in tuple_lines:
+        params = parse_tuple(line.strip())
+        if params is not None:
+            yield rule_key(params), params
+
+
 def rules_to_purge(tuple_lines, desired_rules, keep_comment_prefixes=()):
     """Existing rules (from tuple lines) that are not desired, as parameters to delete them.
 
     Rules whose comment starts with one of keep_comment_prefixes stay (e.g. fail2ban's bans).
     A rule present for IPv4 and IPv6 ('any') is listed once: one delete removes both.
     """
-    if isinstance(tuple_lines, str):
-        tuple_lines = tuple_lines.splitlines()
     wanted = set(rule_key(rule) for rule in desired_rules)
     seen = set()
     purge = []
-    for line in tuple_lines:
-        params = parse_tuple(line.strip())
-        if params is None:
-            continue
-        key = rule_key(params)
+    for key, params in _parsed_tuples(tuple_lines):
         if key in wanted or key in seen:
             continue
         comment = params.get('comment') or ''
@@ -389,15 +393,9 @@ def rules_to_purge(tuple_lines, desired_rules, keep_comment_prefixes=()):
 
 def existing_rules(tuple_lines):
     """Every rule in the tuple lines, one dict with every field (None when absent), IPv4/IPv6 pairs once."""
-    if isinstance(tuple_lines, str):
-        tuple_lines = tuple_lines.splitlines()
     seen = set()
     rules = []
-    for line in tuple_lines:
-        params = parse_tuple(line.strip())
-        if params is None:
-            continue
-        key = rule_key(params)
+    for key, params in _parsed_tuples(tuple_lines):
         if key in seen:
             continue
         seen.add(key)
