@@ -24,7 +24,16 @@ stage_lint() {
   # The role READMEs are generated from the argument specs, which must agree with defaults/; the
   # modules' reference pages from their DOCUMENTATION.
   yamllint -s . && ansible-lint --offline -q && python scripts/gen-role-docs.py --check &&
-    python scripts/gen-module-docs.py --check
+    python scripts/gen-module-docs.py --check && filter_docs_parse
+}
+
+# ansible-lint only warns when a filter's DOCUMENTATION is not YAML; ansible-doc fails on it.
+filter_docs_parse() {
+  local plugin names=()
+  for plugin in "$FORTRESS_ROOT"/plugins/filter/*.py; do
+    names+=("fortress.nginx.$(basename "$plugin" .py)")
+  done
+  ansible-doc -t filter --json "${names[@]}" >/dev/null
 }
 
 stage_sanity() {

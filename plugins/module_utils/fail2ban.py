@@ -22,6 +22,7 @@ __metaclass__ = type
 
 import builtins
 import errno
+import hashlib
 import io
 import ipaddress
 import pickle
@@ -251,14 +252,25 @@ def ip_sort_key(ip):
     return (address.version, int(address), "")
 
 
-def assemble_status(version, method, jail_names, jail_statuses, ban_times=None):
+def banned_digest(entries):
+    """A fingerprint of a banned list, whatever its order or spelling: the SHA-256 of its distinct
+    entries in canonical form (canonical_target), sorted by target_sort_key, one a line. A playbook
+    compares a jail's digest with its wanted list's to know, without reading the list back, whether
+    the jail holds it already."""
+    ordered = sorted(set(_canonical_banned(entries)), key=target_sort_key)
+    return hashlib.sha256("".join(entry + "\n" for entry in ordered).encode("utf-8")).hexdigest()
+
+
+def assemble_status(version, method, jail_names, jail_statuses, ban_times=None, digest_jails=()):
     """Assemble fail2ban_status's result from normalised jail statuses (a dict keyed by jail name).
 
     ``jail_names`` is the order to report in; ``ban_times`` (optional) maps a jail name to its
-    parsed ``--with-time`` list.
+    parsed ``--with-time`` list. The jails of ``digest_jails`` report their banned list as
+    ``banned_digest`` (banned_digest) instead of ``banned_ips``, and stay out of ``banned_ips``.
     """
     jails = {}
     jails_by_ip = {}
+    digest_jails = set(digest_jails or ())
     totals = {"jails": len(jail_names), "currently_failed": 0, "total_failed": 0,
               "currently_banned": 0, "total_banned": 0}
     for name in jail_names:
@@ -270,6 +282,10 @@ def assemble_status(version, method, jail_names, jail_statuses, ban_times=None):
         totals["total_failed"] += jail["filter"]["total_failed"]
         totals["currently_banned"] += jail["actions"]["currently_banned"]
         totals["total_banned"] += jail["actions"]["total_banned"]
+        if name in digest_jails:
+            jail["actions"]["banned_digest"] = banned_digest(jail["actions"].pop("banned_ips"))
+            jail.pop("bans", None)
+            continue
         for ip in jail["actions"]["banned_ips"]:
             banning = jails_by_ip.get(ip)
             if banning is None:
@@ -288,20 +304,21 @@ def assemble_status(version, method, jail_names, jail_statuses, ban_times=None):
     }
 
 
-def select_jails(all_names, wanted):
-    """The jails to report: all of them, or the wanted ones in fail2ban's order; an unknown name
-    is an error that lists what exists."""
+def select_jails(all_names, wanted, digest_jails=()):
+    """The jails to report: all of them, or the wanted ones and the ``digest_jails``, in fail2ban's
+    order; an unknown name (in either) is an error that lists what exists."""
+    known = set(all_names)
+    for option, names in (("jails", wanted or ()), ("digest_jails", digest_jails or ())):
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise Fail2banError(
+                Fail2banError.UNKNOWN_JAIL,
+                "unknown jail(s): %s. Running jails: %s. Fix the '%s' option, or enable the jail "
+                "in fail2ban's configuration and reload fail2ban."
+                % (", ".join(unknown), ", ".join(all_names) or "(none)", option))
     if not wanted:
         return list(all_names)
-    known = set(all_names)
-    unknown = [name for name in wanted if name not in known]
-    if unknown:
-        raise Fail2banError(
-            Fail2banError.UNKNOWN_JAIL,
-            "unknown jail(s): %s. Running jails: %s. Fix the 'jails' option, or enable the jail "
-            "in fail2ban's configuration and reload fail2ban."
-            % (", ".join(unknown), ", ".join(all_names) or "(none)"))
-    wanted_set = set(wanted)
+    wanted_set = set(wanted) | set(digest_jails or ())
     return [name for name in all_names if name in wanted_set]
 
 
@@ -556,25 +573,58 @@ class SocketClient(object):
         return result
 
 
-def collect_via_socket(socket_path=None, jails=None, with_ban_times=False, timeout=30.0, client_factory=SocketClient,
-                       with_dbfile=False):
-    """Read everything over one socket connection and return the report (with fail2ban's ``dbfile``
-    when ``with_dbfile``: its path, or None when fail2ban keeps no database)."""
-    with client_factory(socket_path or DEFAULT_SOCKET, timeout) as client:
-        version = str(client.command("version"))
-        all_names = jail_names_from_status(client.command("status"))
-        names = select_jails(all_names, jails)
-        statuses = {}
-        ban_times = {} if with_ban_times else None
-        for name in names:
-            statuses[name] = normalise_jail_status(name, client.command("status", name))
-            if with_ban_times:
-                ban_times[name] = parse_ban_times(client.command("get", name, "banip", "--with-time"))
-        dbfile = client.command("get", "dbfile") if with_dbfile else None
-    report = assemble_status(version, "socket", names, statuses, ban_times)
+def _collect(reader, method, jails=None, with_ban_times=False, with_dbfile=False, digest_jails=(), with_ignoreip=False):
+    """The report, from a reader of either path (_SocketReader, _CliReader): the same commands in the
+    same order, so the two paths cannot drift apart."""
+    version = reader.version()
+    names = select_jails(reader.jail_names(), jails, digest_jails)
+    statuses = {}
+    ban_times = {} if with_ban_times else None
+    for name in names:
+        statuses[name] = normalise_jail_status(name, reader.jail_status(name))
+        if with_ban_times and name not in (digest_jails or ()):
+            ban_times[name] = reader.ban_times(name)
+        if with_ignoreip:
+            statuses[name]["ignoreip"] = reader.ignoreip(name)
+    report = assemble_status(version, method, names, statuses, ban_times, digest_jails)
     if with_dbfile:
-        report["dbfile"] = None if dbfile is None else str(dbfile)
+        report["dbfile"] = reader.dbfile()
     return report
+
+
+class _SocketReader(object):
+    def __init__(self, client):
+        self._client = client
+
+    def version(self):
+        return str(self._client.command("version"))
+
+    def jail_names(self):
+        return jail_names_from_status(self._client.command("status"))
+
+    def jail_status(self, name):
+        return self._client.command("status", name)
+
+    def ban_times(self, name):
+        return parse_ban_times(self._client.command("get", name, "banip", "--with-time"))
+
+    def ignoreip(self, name):
+        # fail2ban's IPAddr objects arrive as str() calls; DNS names in ignoreip as plain strings.
+        return _as_word_list(self._client.command("get", name, "ignoreip") or [])
+
+    def dbfile(self):
+        dbfile = self._client.command("get", "dbfile")
+        return None if dbfile is None else str(dbfile)
+
+
+def collect_via_socket(socket_path=None, jails=None, with_ban_times=False, timeout=30.0, client_factory=SocketClient,
+                       with_dbfile=False, digest_jails=(), with_ignoreip=False):
+    """Read everything over one socket connection and return the report (with fail2ban's ``dbfile``
+    when ``with_dbfile``: its path, or None when fail2ban keeps no database; each jail's ``ignoreip``
+    when ``with_ignoreip``)."""
+    with client_factory(socket_path or DEFAULT_SOCKET, timeout) as client:
+        return _collect(_SocketReader(client), "socket", jails, with_ban_times, with_dbfile, digest_jails,
+                        with_ignoreip)
 
 
 # --------------------------------------------------------------------------------------------
@@ -589,6 +639,17 @@ def parse_dbfile_answer(text):
         if line.startswith("`- "):
             return line[3:].strip() or None
     return None
+
+
+def parse_ignoreip_answer(text):
+    """The entries of ``fail2ban-client get JAIL ignoreip`` ("These IP addresses/networks are
+    ignored:" then "|- ENTRY" ... "`- ENTRY"; "No IP address/network is ignored" when empty)."""
+    entries = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if line[:2] in ("|-", "`-"):
+            entries.extend(line[2:].split())
+    return entries
 
 
 def _cli_error(argv, rc, out, err):
@@ -627,22 +688,34 @@ class CliClient(object):
         return out
 
 
-def collect_via_cli(run_command, client_path, socket_path=None, jails=None, with_ban_times=False, with_dbfile=False):
+class _CliReader(object):
+    def __init__(self, cli):
+        self._cli = cli
+
+    def version(self):
+        return self._cli.text("version").strip()
+
+    def jail_names(self):
+        return jail_names_from_status(parse_global_status(self._cli.text("status")))
+
+    def jail_status(self, name):
+        return parse_jail_status(self._cli.text("status", name))
+
+    def ban_times(self, name):
+        return parse_ban_times(self._cli.text("get", name, "banip", "--with-time").splitlines())
+
+    def ignoreip(self, name):
+        return parse_ignoreip_answer(self._cli.text("get", name, "ignoreip"))
+
+    def dbfile(self):
+        return parse_dbfile_answer(self._cli.text("get", "dbfile"))
+
+
+def collect_via_cli(run_command, client_path, socket_path=None, jails=None, with_ban_times=False, with_dbfile=False,
+                    digest_jails=(), with_ignoreip=False):
     """Read everything with one ``fail2ban-client`` run per command and return the report."""
-    cli = CliClient(run_command, client_path, socket_path)
-    version = cli.text("version").strip()
-    all_names = jail_names_from_status(parse_global_status(cli.text("status")))
-    names = select_jails(all_names, jails)
-    statuses = {}
-    ban_times = {} if with_ban_times else None
-    for name in names:
-        statuses[name] = normalise_jail_status(name, parse_jail_status(cli.text("status", name)))
-        if with_ban_times:
-            ban_times[name] = parse_ban_times(cli.text("get", name, "banip", "--with-time").splitlines())
-    report = assemble_status(version, "cli", names, statuses, ban_times)
-    if with_dbfile:
-        report["dbfile"] = parse_dbfile_answer(cli.text("get", "dbfile"))
-    return report
+    return _collect(_CliReader(CliClient(run_command, client_path, socket_path)), "cli", jails, with_ban_times,
+                    with_dbfile, digest_jails, with_ignoreip)
 
 
 def locate_client(get_bin_path, fallback_dirs):

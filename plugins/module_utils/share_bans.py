@@ -25,8 +25,10 @@ __metaclass__ = type
 import ipaddress
 import re
 
+from ansible_collections.fortress.nginx.plugins.module_utils.fail2ban import banned_digest
+
 __all__ = ["ShareBansError", "parse_network", "plan_shared", "parse_blocklist", "check_policy", "summary",
-           "bans_of_status", "ignoreip_of_output", "DEFAULT_POLICY"]
+           "bans_of_status", "ignored_of_status", "hosts_to_push", "DEFAULT_POLICY"]
 
 # Only the characters of an address or CIDR network: nothing a shell or fail2ban's command line
 # would read differently.
@@ -172,14 +174,57 @@ def bans_of_status(result):
     return bans
 
 
-def ignoreip_of_output(text):
-    """The entries of `fail2ban-client get JAIL ignoreip` ("|- 127.0.0.1/8" / "`- ::1" lines)."""
-    entries = []
-    for line in (text or "").splitlines():
-        line = line.strip()
-        if line.startswith("|-") or line.startswith("`-"):
-            entries.extend(line[2:].split())
-    return entries
+def ignored_of_status(host, result):
+    """[(address or network, why)] a host never bans, from its fail2ban_status result read with
+    with_ignored: every jail's ignoreip, its own addresses, the SSH client managing it. Host names in
+    an ignoreip (fail2ban resolves them on the host, at each failure) are left out: the controller's
+    DNS may answer otherwise."""
+    if not isinstance(result, dict) or result.get("failed") or result.get("skipped"):
+        return []
+    ignored = []
+    for name, jail in sorted((result.get("jails") or {}).items()):
+        for entry in (jail or {}).get("ignoreip") or []:
+            if _is_network(entry):
+                ignored.append((str(entry), "ignoreip of %s's jail %s" % (host, name)))
+    for entry in result.get("host_addresses") or []:
+        if _is_network(entry):
+            ignored.append((str(entry), "an address of %s" % host))
+    source = result.get("management_source")
+    if source and _is_network(source):
+        ignored.append((str(source), "the management connection of %s" % host))
+    return ignored
+
+
+def _is_network(text):
+    try:
+        ipaddress.ip_network(str(text).strip(), strict=False)
+        return True
+    except ValueError:
+        return False
+
+
+def hosts_to_push(statuses, shared_jail, addresses, push_to=None):
+    """The hosts whose shared jail does not hold ``addresses`` yet: those whose fail2ban_status result
+    ({host: result}) reports the jail with another digest (banned_digest, or the digest of its
+    banned_ips), or does not report the jail at all (the push then fails, naming it). Hosts that did
+    not report are left out (nothing is known of them), and so are those not in ``push_to`` when given."""
+    wanted = banned_digest(addresses)
+    allowed = None if push_to is None else set(push_to)
+    push = []
+    for host in sorted(statuses):
+        result = statuses[host]
+        if bans_of_status(result) is None or (allowed is not None and host not in allowed):
+            continue
+        actions = ((result.get("jails") or {}).get(shared_jail) or {}).get("actions")
+        if actions is None:
+            push.append(host)
+            continue
+        digest = actions.get("banned_digest")
+        if digest is None:
+            digest = banned_digest(actions.get("banned_ips") or [])
+        if digest != wanted:
+            push.append(host)
+    return push
 
 
 def plan_shared(bans_by_host, policy=None, protected=(), shared_jail="fortress-shared", blocklists=None):
@@ -324,6 +369,10 @@ def summary(plan, show=50):
     lines = ["%d addresses shared from %d hosts reporting (%s)%s" % (
         len(plan["addresses"]), len(plan["hosts_reporting"]), ", ".join(plan["hosts_reporting"]) or "none",
         "; NOT REPORTING: " + ", ".join(plan["hosts_missing"]) if plan["hosts_missing"] else "")]
+    if "push_hosts" in plan:
+        held = len(plan["hosts_reporting"]) - len(plan["push_hosts"])
+        lines.append("to push to %d hosts (%s); %d hold it already or are left out" % (
+            len(plan["push_hosts"]), ", ".join(plan["push_hosts"]) or "none", held))
     for row in plan["shared"][:show]:
         lines.append("share %s: %s" % (row["address"], "; ".join(row["reasons"])))
     if len(plan["shared"]) > show:

@@ -44,6 +44,25 @@ options:
     type: list
     elements: str
     default: []
+  digest_jails:
+    description:
+      - Jails to report with a digest of their banned list (RV(jails.actions.banned_digest)) instead of
+        the list itself, for a jail whose list is large and known to the caller, such as the shared
+        jail that C(playbooks/share_bans.yml) fills. They are reported whatever O(jails) says, and
+        their addresses are left out of RV(banned_ips).
+      - A name that is not a running jail makes the module fail, as in O(jails).
+    type: list
+    elements: str
+    default: []
+  with_ignored:
+    description:
+      - Also return what this host never bans, for a caller that must not ban it elsewhere either
+        (C(playbooks/share_bans.yml)) - each reported jail's C(ignoreip) (RV(jails.ignoreip)), the
+        host's own addresses (RV(host_addresses)) and the address of the SSH client running the task
+        (RV(management_source)).
+      - Costs one more command per jail (C(fail2ban-client get JAIL ignoreip)).
+    type: bool
+    default: false
   with_ban_times:
     description:
       - Also return, for each jail, every ban with its start, end and duration (C(bans)).
@@ -96,7 +115,7 @@ options:
 notes:
   - Whoever can write to fail2ban's socket can make fail2ban run commands as root; that is why it
     is root-only and why this module needs privileges. It only sends read commands (C(version),
-    C(status), C(get JAIL banip --with-time)).
+    C(status), C(get JAIL banip --with-time), C(get JAIL ignoreip), C(get dbfile)).
   - On the command-line path, log file names containing spaces are split at the spaces, because
     C(fail2ban-client) prints the list joined with spaces.
   - Answers on the socket are decoded as plain data only (no import, no call but C(str)); an answer
@@ -151,6 +170,13 @@ EXAMPLES = r"""
     msg: "{{ item[0] }} banned {{ item[1] }} at {{ item[2] }}"
   loop: "{{ fail2ban_history.history.bans }}"
 
+- name: Read what the host bans and never bans, the shared jail as a digest (as share_bans.yml does)
+  fortress.nginx.fail2ban_status:
+    digest_jails: [fortress-shared]
+    with_ignored: true
+  become: true
+  register: fail2ban_fleet_view
+
 - name: Force the fail2ban-client path (for example when the interpreter cannot import fail2ban)
   fortress.nginx.fail2ban_status:
     method: cli
@@ -195,6 +221,7 @@ jails:
           start: "2026-11-26 11:56:15"
           end: "2026-11-27 11:56:15"
           bantime: 86400
+      ignoreip: [127.0.0.1/8, "::1", 192.0.2.10]
   contains:
     name:
       description: The jail's name.
@@ -243,7 +270,22 @@ jails:
           description: Addresses banned now, in fail2ban's order.
           type: list
           elements: str
-          returned: always
+          returned: unless the jail is in O(digest_jails)
+        banned_digest:
+          description:
+            - SHA-256 (hex) of the distinct banned entries in canonical form (an address as fail2ban
+              writes it, a network in CIDR, a /32 or /128 as its address), sorted IPv4 first then
+              IPv6, each numerically, one a line ending in a newline.
+            - The same list gives the same digest whatever its order or spelling.
+          type: str
+          returned: when the jail is in O(digest_jails)
+    ignoreip:
+      description:
+        - The jail's C(ignoreip) entries as fail2ban holds them - addresses, networks, and host names
+          it resolves when it checks a failure.
+      type: list
+      elements: str
+      returned: when O(with_ignored=true)
     bans:
       description: Every current ban, ordered by end of ban.
       type: list
@@ -343,6 +385,24 @@ history:
       description: Why the history is empty or partial (database disabled, missing, locked, corrupt, unknown schema).
       type: list
       elements: str
+host_addresses:
+  description:
+    - The host's own addresses, of every interface in the network namespace the module runs in,
+      IPv4 then IPv6, each numerically (from C(/proc/net/fib_trie) and C(/proc/net/if_inet6)).
+    - fail2ban never bans them from its logs while a jail's C(ignoreself) is on (its default).
+  returned: when O(with_ignored=true)
+  type: list
+  elements: str
+  sample: [127.0.0.1, 192.0.2.20, "::1"]
+management_source:
+  description:
+    - The address of the SSH client that runs the task (the first field of C(SSH_CONNECTION)), read
+      from the module's environment or, as C(become) resets the environment, from that of its
+      parent processes up to the SSH session.
+    - Null without SSH (a local or container connection).
+  returned: when O(with_ignored=true)
+  type: str
+  sample: 192.0.2.1
 banned_ips:
   description:
     - Distinct addresses banned now, each with the jails (in fail2ban's order) that banned it.
@@ -370,6 +430,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fortress.nginx.plugins.module_utils.fail2ban_history import read_history
+from ansible_collections.fortress.nginx.plugins.module_utils.host_identity import host_addresses, management_source
 from ansible_collections.fortress.nginx.plugins.module_utils.fail2ban import (
     Fail2banError,
     choose_method,
@@ -387,6 +448,8 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             jails=dict(type="list", elements="str", default=[]),
+            digest_jails=dict(type="list", elements="str", default=[]),
+            with_ignored=dict(type="bool", default=False),
             with_ban_times=dict(type="bool", default=False),
             history=dict(type="bool", default=False),
             history_days=dict(type="int", default=30),
@@ -404,16 +467,23 @@ def main():
         method = choose_method(params["method"], fail2ban_importable(), client_path)
         if method == "socket":
             report = collect_via_socket(params["socket"], params["jails"], params["with_ban_times"], params["timeout"],
-                                        with_dbfile=params["history"])
+                                        with_dbfile=params["history"], digest_jails=params["digest_jails"],
+                                        with_ignoreip=params["with_ignored"])
         else:
             report = collect_via_cli(
-                module.run_command, client_path, params["socket"],
-                params["jails"], params["with_ban_times"], with_dbfile=params["history"])
+                module.run_command, client_path, params["socket"], params["jails"], params["with_ban_times"],
+                with_dbfile=params["history"], digest_jails=params["digest_jails"],
+                with_ignoreip=params["with_ignored"])
     except Fail2banError as exc:
         error = exc
     if error is not None:
         # Outside the except block: these are expected failures, reported without a traceback.
         module.fail_json(msg=error.message, reason=error.reason, interpreter=sys.executable)
+    if params["with_ignored"]:
+        report["host_addresses"], warnings = host_addresses()
+        for warning in warnings:
+            module.warn("host addresses: %s" % warning)
+        report["management_source"] = management_source()
     if params["history"]:
         if params["history_days"] < 0 or params["history_max_bans"] < 1:
             module.fail_json(msg="history_days must be 0 or more and history_max_bans 1 or more")

@@ -96,6 +96,35 @@ def test_socket_and_cli_return_identical_results(container, with_ban_times):
         assert [ban["bantime"] for ban in by_socket["jails"]["web.admin-v2"]["bans"]] == [-1, -1]
 
 
+def test_what_the_host_never_bans_and_a_digested_jail_read_alike_on_both_paths(container):
+    """with_ignored and digest_jails against a live server: each jail's running ignoreip (the fixture's
+    [DEFAULT] one, and sshd's own with a host name), the container's own addresses, no SSH client
+    (the docker connection), and nginx-http-auth's list as the digest of what it bans."""
+    release, name = container
+    args = {"jails": ["sshd"], "digest_jails": ["nginx-http-auth"], "with_ignored": True}
+    by_socket = run_module(name, dict(args, method="socket"))
+    by_cli = run_module(name, dict(args, method="cli"))
+    assert not by_socket.get("failed") and not by_cli.get("failed"), (by_socket, by_cli)
+    assert comparable(by_socket) == comparable(by_cli)
+    assert sorted(by_socket["jails"]["sshd"]["ignoreip"]) == sorted(
+        ["127.0.0.0/8", "::1", "203.0.113.64/26", "admin.example.net"])
+    assert sorted(by_socket["jails"]["nginx-http-auth"]["ignoreip"]) == sorted(
+        ["127.0.0.0/8", "::1", "192.0.2.128/25", "2001:db8:f00::/48"])
+    container_ip = docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", name).stdout.split()
+    assert container_ip and set(container_ip) <= set(by_socket["host_addresses"]), by_socket["host_addresses"]
+    assert "127.0.0.1" in by_socket["host_addresses"]
+    assert by_socket["management_source"] is None
+    banned = docker("exec", name, "fail2ban-client", "get", "nginx-http-auth", "banned").stdout
+    expected = [ip for ip in ("192.0.2.10", "2001:db8::1", "10.0.0.2") if ip in banned]
+    assert len(expected) == 3, banned
+    digested = by_socket["jails"]["nginx-http-auth"]["actions"]
+    assert "banned_ips" not in digested and len(digested["banned_digest"]) == 64
+    # The digest of the same list, computed on the controller (as share_bans_plan does), matches.
+    from ansible_collections.fortress.nginx.plugins.module_utils.fail2ban import banned_digest
+    assert digested["banned_digest"] == banned_digest(expected)
+    assert [entry["ip"] for entry in by_socket["banned_ips"]] == ["192.0.2.99"]
+
+
 def test_auto_uses_the_socket_and_check_mode_reads_the_same(container):
     release, name = container
     auto = run_module(name, {"jails": ["sshd"]})

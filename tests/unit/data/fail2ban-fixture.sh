@@ -7,6 +7,7 @@
 #   - shop.example-com   dots and dashes in the name, two log files, an IPv6 ban
 #   - sshd               journal backend (journal matches instead of a file list)
 #   - web.admin-v2       permanent bans (bantime -1)
+# ignoreip: the [DEFAULT] one (networks of both families) for most jails; sshd's own, with a host name.
 # Every action is a no-op so the container's firewall is never touched.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -41,10 +42,12 @@ banaction_allports = fortress-noop
 bantime = 1d
 findtime = 1d
 maxretry = 50
+ignoreip = 127.0.0.1/8 ::1 192.0.2.128/25 2001:db8:f00::/48
 
 [sshd]
 enabled = true
 backend = systemd
+ignoreip = 127.0.0.1/8 ::1 203.0.113.64/26 admin.example.net
 
 [nginx-http-auth]
 enabled = true

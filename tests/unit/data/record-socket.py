@@ -34,6 +34,8 @@ record = {
     "status": status,
     "jails": {name: ask("status", name) for name in names},
     "ban_times": {name: ask("get", name, "banip", "--with-time") for name in names},
+    # fail2ban pickles its IPAddr objects as str() calls; plain pickle makes them strings here.
+    "ignoreip": {name: ask("get", name, "ignoreip") for name in names},
 }
 sock.sendall(b"<F2B_CLOSE_COMMAND>" + END)
 json.dump(record, sys.stdout, indent=1, sort_keys=True)

@@ -3,7 +3,7 @@
 # (0.11.2), 12 (1.0.2) and 13 (1.1.0) containers built by scripts/ensure-images.sh.
 # Usage: tests/unit/data/record.sh [bullseye|bookworm|trixie ...]   (default: all three)
 # Writes tests/unit/data/<release>/: version.txt, status.txt, status_<jail>.txt,
-# banip-with-time_<jail>.txt (CLI text), socket.json (the raw socket answers, recorded at the same
+# banip-with-time_<jail>.txt, ignoreip_<jail>.txt (CLI text), socket.json (the raw socket answers, recorded at the same
 # moment) and cli-error_*.txt (what fail2ban-client prints for an unknown jail, a stopped server
 # and a non-root caller).
 set -euo pipefail
@@ -32,6 +32,7 @@ for release in "$@"; do
   for jail in $jails; do
     run_in fail2ban-client status "$jail" > "$out/status_$jail.txt"
     run_in fail2ban-client get "$jail" banip --with-time > "$out/banip-with-time_$jail.txt"
+    run_in fail2ban-client get "$jail" ignoreip > "$out/ignoreip_$jail.txt"
   done
   docker exec -i "$name" python3 - < "$here/record-socket.py" > "$out/socket.json"
   # Error messages, as fail2ban-client prints them (exit code on the first line).

@@ -25,11 +25,9 @@ def fleet(tmp_path):
             "web02": {"nginx-4xx": ["9.9.9.9", "7.7.7.7", "5.5.5.5"], "fortress-shared": ["6.6.6.6"]}}
     fakes, servers = {}, []
     for host in bans:
-        fakes[host] = bench.FakeFail2ban(bans[host], "1.0.2")
+        # Every jail's ignoreip on every host: loopback and the management address.
+        fakes[host] = bench.FakeFail2ban(bans[host], "1.0.2", ignoreip=["127.0.0.1/8", "::1", "192.0.2.10"])
         servers.append(bench.serve(str(tmp_path / (host + ".sock")), fakes[host]))
-    (tmp_path / "bin").mkdir()
-    # The shared jail's ignoreip on every host: loopback and the management address.
-    bench.fake_client(str(tmp_path / "bin" / "fail2ban-client"), "192.0.2.10")
     (tmp_path / "stub" / "fail2ban").mkdir(parents=True)
     for name in ("__init__.py", "exceptions.py"):
         (tmp_path / "stub" / "fail2ban" / name).write_text("")
@@ -39,8 +37,7 @@ def fleet(tmp_path):
                 "share_bans_socket": str(tmp_path / (host + ".sock")),
                 # web02 protects 5.5.5.5 (say, its monitoring); both hosts ban it.
                 "fail2ban_nginx_never_ban": ["5.5.5.0/24"] if host == "web02" else []}) for host in bans)}}))
-    env = dict(os.environ, PATH="%s%s%s" % (tmp_path / "bin", os.pathsep, os.environ["PATH"]),
-               PYTHONPATH=str(tmp_path / "stub"))
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "stub"))
 
     def run(*extra, expect_rc=0):
         result = subprocess.run(["ansible-playbook", "-i", str(inventory), "fortress.nginx.share_bans", "-e",
@@ -68,8 +65,14 @@ def test_share_expire_and_idempotence(fleet):
     assert "NOT shared 5.5.5.5" in output and "fail2ban_nginx_never_ban of web02" in output
     assert "NOT shared 192.0.2.10" in output
     assert changed == {"web01": 1, "web02": 1}
-    _output, changed = run()
+    changes = dict((host, fake.changes) for host, fake in fakes.items())
+    output, changed = run()
     assert changed == {"web01": 0, "web02": 0}
+    # Both shared jails hold the plan (their digests match it): no push, not even a read-back.
+    assert "to push to 0 hosts (none)" in output
+    push_task = output.split("Make the shared jail hold exactly the shared list]", 1)[1].split("PLAY RECAP", 1)[0]
+    assert sorted(re.findall(r"^(\w+): \[(\w+)\]", push_task, re.M)) == [("skipping", "web01"), ("skipping", "web02")]
+    assert dict((host, fake.changes) for host, fake in fakes.items()) == changes
     # web01 lets 8.8.8.8 go: the next run unbans it everywhere.
     fakes["web01"].bans["sshd"].remove("8.8.8.8")
     _output, changed = run()
@@ -89,6 +92,16 @@ def test_limit_reads_and_pushes_the_limited_hosts_only(fleet):
     # From web02 alone: nothing reaches min_hosts, no certain-tier ban; web01 untouched.
     assert "0 addresses shared from 1 hosts reporting (web02)" in output
     assert fakes["web02"].bans["fortress-shared"] == [] and fakes["web01"].bans["fortress-shared"] == []
+
+
+def test_push_hosts_reads_the_fleet_and_pushes_to_some(fleet):
+    """share_bans_push_hosts: every host's bans count (9.9.9.9 needs both), only web02 receives."""
+    fakes, run = fleet
+    output, changed = run("-e", "share_bans_push_hosts=web02")
+    assert "2 addresses shared from 2 hosts reporting" in output
+    assert fakes["web02"].bans["fortress-shared"] == ["8.8.8.8", "9.9.9.9"]
+    assert fakes["web01"].bans["fortress-shared"] == []
+    assert changed == {"web01": 0, "web02": 1}
 
 
 def test_blocklists_are_merged_with_bad_lines_reported(fleet, tmp_path):

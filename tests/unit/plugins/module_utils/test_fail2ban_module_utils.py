@@ -73,6 +73,7 @@ def recorded_answers(release):
     for name, raw in record["jails"].items():
         answers[("status", name)] = with_ipaddr_objects(as_fail2ban_sends(raw))
         answers[("get", name, "banip", "--with-time")] = record["ban_times"][name]
+        answers[("get", name, "ignoreip")] = [IPAddr(entry) for entry in record["ignoreip"][name]]
     return answers
 
 
@@ -167,6 +168,8 @@ class FakeCli(object):
             return 0, read(self.release, "status_%s.txt" % args[1]), ""
         if len(args) == 4 and args[0] == "get" and args[2:] == ["banip", "--with-time"]:
             return 0, read(self.release, "banip-with-time_%s.txt" % args[1]), ""
+        if len(args) == 3 and args[0] == "get" and args[2] == "ignoreip":
+            return 0, read(self.release, "ignoreip_%s.txt" % args[1]), ""
         raise AssertionError("unexpected fail2ban-client call %r" % argv)
 
 
@@ -239,6 +242,54 @@ def test_socket_and_cli_paths_build_identical_reports(release, with_ban_times, s
     assert server.closed_politely
     expected = 2 + len(by_cli["jail_names"]) * (2 if with_ban_times else 1)
     assert len(server.commands) == expected
+
+
+@pytest.mark.parametrize("release", sorted(RELEASES))
+def test_ignoreip_and_digest_jails_read_alike_on_both_paths(release, short_tmp):
+    """with_ignoreip: each jail's running ignoreip (fail2ban resolves IPAddr objects to their text; a
+    host name stays a name); digest_jails: a digest instead of the list, kept out of banned_ips."""
+    server = serve(short_tmp, recorded_answers(release))
+    try:
+        by_socket = f2b.collect_via_socket(server.path, jails=["sshd"], digest_jails=["nginx-http-auth"],
+                                           with_ignoreip=True, with_ban_times=True)
+    finally:
+        server.stop()
+    by_cli = f2b.collect_via_cli(FakeCli(release), "fail2ban-client", jails=["sshd"], digest_jails=["nginx-http-auth"],
+                                 with_ignoreip=True, with_ban_times=True)
+    assert by_socket.pop("method") == "socket" and by_cli.pop("method") == "cli"
+    assert by_socket == by_cli
+    assert by_cli["jail_names"] == ["nginx-http-auth", "sshd"]
+    assert by_cli["jails"]["sshd"]["ignoreip"] == ["127.0.0.0/8", "203.0.113.64/26", "admin.example.net", "::1"]
+    assert by_cli["jails"]["nginx-http-auth"]["ignoreip"] == ["127.0.0.0/8", "192.0.2.128/25", "2001:db8:f00::/48", "::1"]
+    digested = by_cli["jails"]["nginx-http-auth"]
+    assert "banned_ips" not in digested["actions"] and "bans" not in digested
+    assert digested["actions"]["banned_digest"] == f2b.banned_digest(["2001:db8::1", "10.0.0.2", "192.0.2.10"])
+    assert digested["actions"]["currently_banned"] == 3
+    assert [entry["ip"] for entry in by_cli["banned_ips"]] == ["192.0.2.99"]
+    # No ban times asked of the digested jail.
+    assert ("get", "nginx-http-auth", "banip", "--with-time") not in server.commands
+
+
+def test_the_digest_ignores_order_duplicates_and_spelling():
+    digest = f2b.banned_digest(["192.0.2.7", "2001:db8::/64", "198.51.100.0/24"])
+    assert digest == f2b.banned_digest(["2001:DB8:0::/64", "198.51.100.0/24", "192.0.2.7/32", "192.0.2.7"])
+    assert digest != f2b.banned_digest(["192.0.2.7", "2001:db8::/64"])
+    assert f2b.banned_digest([]) == f2b.banned_digest(())
+    assert len(digest) == 64
+
+
+def test_an_unknown_digest_jail_is_refused_like_an_unknown_jail(short_tmp):
+    server = serve(short_tmp, recorded_answers("bookworm"))
+    try:
+        with pytest.raises(f2b.Fail2banError) as caught:
+            f2b.collect_via_socket(server.path, digest_jails=["fortress-shared"])
+    finally:
+        server.stop()
+    assert caught.value.reason == "unknown_jail" and "'digest_jails' option" in caught.value.message
+
+
+def test_parse_ignoreip_answer_when_nothing_is_ignored():
+    assert f2b.parse_ignoreip_answer("No IP address/network is ignored\n") == []
 
 
 def test_selected_jails_come_back_in_fail2ban_order(short_tmp):

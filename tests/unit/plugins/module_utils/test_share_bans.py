@@ -7,7 +7,8 @@ from ansible_collections.fortress.nginx.plugins.module_utils.share_bans import (
     ShareBansError,
     bans_of_status,
     check_policy,
-    ignoreip_of_output,
+    hosts_to_push,
+    ignored_of_status,
     parse_blocklist,
     parse_network,
     plan_shared,
@@ -126,13 +127,41 @@ def test_more_than_the_cap_fails_and_pushes_nothing():
         plan_shared(bans, {"max_addresses": 5})
 
 
-def test_bans_of_status_and_ignoreip_output():
+def test_bans_of_status():
     assert bans_of_status(status(sshd=["1.2.3.4"])) == {"sshd": ["1.2.3.4"]}
     assert bans_of_status({"failed": True, "msg": "x"}) is None
     assert bans_of_status(None) is None and bans_of_status({"skipped": True}) is None
-    output = "These IP addresses/networks are ignored:\n|- 127.0.0.1/8\n|- ::1\n`- 192.0.2.10"
-    assert ignoreip_of_output(output) == ["127.0.0.1/8", "::1", "192.0.2.10"]
-    assert ignoreip_of_output("No IP address/network is ignored") == []
+
+
+def test_what_a_host_never_bans_comes_from_its_status_read_with_ignored():
+    result = status(sshd=[], nginx_4xx=[])
+    result["jails"]["sshd"]["ignoreip"] = ["127.0.0.1/8", "::1", "office.example.net", "203.0.113.0/28"]
+    result["jails"]["nginx-4xx"]["ignoreip"] = ["127.0.0.1/8", "198.51.100.7"]
+    result.update(host_addresses=["192.0.2.20", "2001:db8::20"], management_source="192.0.2.1")
+    ignored = dict(ignored_of_status("web1", result))
+    assert ignored == {
+        "127.0.0.1/8": "ignoreip of web1's jail sshd", "::1": "ignoreip of web1's jail sshd",
+        "203.0.113.0/28": "ignoreip of web1's jail sshd", "198.51.100.7": "ignoreip of web1's jail nginx-4xx",
+        "192.0.2.20": "an address of web1", "2001:db8::20": "an address of web1",
+        "192.0.2.1": "the management connection of web1"}
+    # A host name is fail2ban's to resolve on the host, not the controller's: left out, not an error.
+    assert "office.example.net" not in ignored
+    assert ignored_of_status("web1", {"failed": True, "jails": result["jails"]}) == []
+    assert ignored_of_status("web1", status(sshd=["1.2.3.4"])) == []
+
+
+def test_only_hosts_whose_shared_jail_differs_are_pushed():
+    from ansible_collections.fortress.nginx.plugins.module_utils.fail2ban import banned_digest
+    wanted = ["198.51.100.7", "2001:db8::/64"]
+    in_sync = status(sshd=[])
+    in_sync["jails"]["fortress-shared"] = {"actions": {"banned_digest": banned_digest(["2001:db8:0::/64", "198.51.100.7"])}}
+    listed = status(fortress_shared=["198.51.100.7", "2001:db8::/64"])   # read without digest_jails
+    stale = status(fortress_shared=["198.51.100.7"])
+    no_jail = status(sshd=["8.8.8.8"])
+    statuses = {"web1": in_sync, "web2": listed, "web3": stale, "web4": no_jail, "web5": {"failed": True}}
+    assert hosts_to_push(statuses, "fortress-shared", wanted) == ["web3", "web4"]
+    assert hosts_to_push(statuses, "fortress-shared", wanted, push_to=["web4", "web5"]) == ["web4"]
+    assert hosts_to_push(statuses, "fortress-shared", []) == ["web1", "web2", "web3", "web4"]
 
 
 def test_parse_network_is_strict():
