@@ -236,3 +236,24 @@ def test_a_web_ban_closes_the_web_ports_and_an_sshd_ban_every_port(host, instanc
         # The block was the ban: lifted, the same source is served again.
         served = wait_until(lambda: http_from(attacker, instance["address"], timeout=4), lambda a: a.startswith("HTTP/"))
         assert served.startswith("HTTP/"), f"source still blocked after unban: {served}"
+
+
+def test_fail2ban_status_finds_the_ssh_client_above_sudo(host, instance):
+    """fortress.nginx.fail2ban_status with_ignored over the real SSH connection with become (sudo
+    resets the environment, so SSH_CONNECTION is read from the SSH session's shell above sudo): the
+    controller's address as the VM sees it, which playbooks/share_bans.yml never shares, and the VM's
+    own address among its host addresses."""
+    controller = host.check_output("printenv SSH_CONNECTION").split()[0]
+    env = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    env.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
+    result = subprocess.run(
+        ["ansible", "fortress", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--become",
+         "-m", "fortress.nginx.fail2ban_status", "-a", json.dumps({"jails": ["sshd"], "with_ignored": True})],
+        capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    status = list(json.loads(result.stdout)["plays"][0]["tasks"][0]["hosts"].values())[0]
+    assert status["management_source"] == controller, status
+    assert instance["address"] in status["host_addresses"], status["host_addresses"]
+    # Under sudo, the module's own environment has no SSH_CONNECTION: the walk found it.
+    with host.sudo():
+        assert host.run("printenv SSH_CONNECTION").rc != 0
