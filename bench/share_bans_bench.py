@@ -5,8 +5,9 @@
 (issue #13's goal: < 60 s for the first run, < 10 s for the idempotent second). Prints figures;
 asserts nothing.
 
-Every host is a fake fail2ban server on a UNIX socket in this process, answering in fail2ban's own
-protocol (pickled answers, <F2B_END_COMMAND> framing) from the shapes recorded from fail2ban 1.0.2
+Every host is a fake fail2ban server on a UNIX socket in this process (tests/support/fake_fail2ban.py),
+answering in fail2ban's own protocol (pickled answers, <F2B_END_COMMAND> framing) from the shapes
+recorded from fail2ban 1.0.2
 (tests/unit/data/bookworm/socket.json): `version`, `status`, `status JAIL`, `get JAIL ignoreip`,
 `set JAIL banip/unbanip`. The inventory has 20 hosts on the local connection, each pointed at its own
 socket (share_bans_socket, share_bans_method=socket); a stub `fail2ban` package on PYTHONPATH lets the
@@ -24,82 +25,20 @@ Usage (repository root):  source scripts/env.sh && python bench/share_bans_bench
 import argparse
 import json
 import os
-import pickle
 import random
 import re
-import socketserver
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 RECORDED = os.path.join(ROOT, "tests", "unit", "data", "bookworm", "socket.json")
-END, CLOSE = b"<F2B_END_COMMAND>", b"<F2B_CLOSE_COMMAND>"
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+from fake_fail2ban import FakeFail2banServer, StatefulFail2ban  # noqa: E402  pylint: disable=wrong-import-position
+
 SHARED = "fortress-shared"
 JAILS = ["sshd", "nginx-4xx", "nginx-botsearch", "nginx-probe", SHARED]
-
-
-def jail_status(banned):
-    return [["Filter", [["Currently failed", 0], ["Total failed", 0], ["File list", []]]],
-            ["Actions", [["Currently banned", len(banned)], ["Total banned", len(banned)],
-                         ["Banned IP list", list(banned)]]]]
-
-
-class FakeFail2ban(object):
-    """One host's fail2ban: its jails' banned lists, changed by banip/unbanip."""
-
-    def __init__(self, bans, version, ignoreip=("127.0.0.1/8", "::1")):
-        self.bans = dict((jail, list(bans.get(jail, []))) for jail in JAILS)
-        self.version = version
-        self.ignoreip = list(ignoreip)
-        self.commands = 0
-        self.changes = 0
-
-    def answer(self, args):
-        self.commands += 1
-        if args == ["version"]:
-            return self.version
-        if args == ["status"]:
-            return [["Number of jail", len(JAILS)], ["Jail list", ", ".join(JAILS)]]
-        if args[0] == "status" and len(args) == 2:
-            return jail_status(self.bans[args[1]])
-        if args[0] == "get" and args[2:] == ["ignoreip"]:
-            return list(self.ignoreip)
-        if args[0] == "set" and args[2] in ("banip", "unbanip"):
-            self.changes += 1
-            current = self.bans[args[1]]
-            if args[2] == "banip":
-                known = set(current)
-                current.extend(ip for ip in args[3:] if ip not in known)
-            else:
-                gone = set(args[3:])
-                self.bans[args[1]] = [ip for ip in current if ip not in gone]
-            return len(args) - 3
-        raise ValueError("unexpected command %r" % (args,))
-
-
-def serve(path, fake):
-    class Handler(socketserver.BaseRequestHandler):
-        def handle(self):
-            buf = b""
-            while True:
-                chunk = self.request.recv(1 << 16)
-                if not chunk:
-                    return
-                buf += chunk
-                while END in buf:
-                    message, buf = buf.split(END, 1)
-                    if message == CLOSE:
-                        return
-                    args = pickle.loads(message)  # our own process's client: trusted
-                    self.request.sendall(pickle.dumps((0, fake.answer(args)), 2) + END)
-
-    server = socketserver.ThreadingUnixStreamServer(path, Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def fleet(addresses, hosts, seed=13):
@@ -148,8 +87,8 @@ def main():
     work = tempfile.mkdtemp(prefix="share-bans-bench-")
     fakes, servers = {}, []
     for host in sorted(bans):
-        fakes[host] = FakeFail2ban(bans[host], version)
-        servers.append(serve(os.path.join(work, host + ".sock"), fakes[host]))
+        fakes[host] = StatefulFail2ban(bans[host], JAILS, version)
+        servers.append(FakeFail2banServer(os.path.join(work, host + ".sock"), fakes[host], chunk=1 << 16))
     inventory = os.path.join(work, "inventory.yml")
     with open(inventory, "w") as handle:
         json.dump({"fleet": {"hosts": dict(
@@ -179,7 +118,7 @@ def main():
     print("every shared jail holds %s addresses; socket commands answered: %d"
           % (" / ".join(str(n) for n in sorted(held)), sum(fake.commands for fake in fakes.values())))
     for server in servers:
-        server.shutdown()
+        server.stop()
 
 
 if __name__ == "__main__":

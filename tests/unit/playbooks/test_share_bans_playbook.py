@@ -1,5 +1,5 @@
 """playbooks/share_bans.yml end to end on the controller: two hosts on the local connection, each
-with a fake fail2ban server on a UNIX socket (bench/share_bans_bench.py's, fail2ban's protocol). The
+with a fake fail2ban server on a UNIX socket (tests/support/fake_fail2ban.py, fail2ban's protocol). The
 live version, against real fail2ban on Debian 11/12/13, is molecule/default/tests/test_share_bans.py."""
 import functools
 import http.server
@@ -12,9 +12,10 @@ import sys
 
 import pytest
 
+from fake_fail2ban import FakeFail2banServer, StatefulFail2ban  # tests/support (tests/conftest.py)
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "bench"))
-import share_bans_bench as bench  # noqa: E402 pylint: disable=wrong-import-position
+JAILS = ["sshd", "nginx-4xx", "nginx-botsearch", "nginx-probe", "fortress-shared"]
 
 FIXTURES = os.path.join(ROOT, "tests", "unit", "fixtures", "blocklists")
 
@@ -26,8 +27,8 @@ def fleet(tmp_path):
     fakes, servers = {}, []
     for host in bans:
         # Every jail's ignoreip on every host: loopback and the management address.
-        fakes[host] = bench.FakeFail2ban(bans[host], "1.0.2", ignoreip=["127.0.0.1/8", "::1", "192.0.2.10"])
-        servers.append(bench.serve(str(tmp_path / (host + ".sock")), fakes[host]))
+        fakes[host] = StatefulFail2ban(bans[host], JAILS, "1.0.2", ignoreip=["127.0.0.1/8", "::1", "192.0.2.10"])
+        servers.append(FakeFail2banServer(str(tmp_path / (host + ".sock")), fakes[host]))
     (tmp_path / "stub" / "fail2ban").mkdir(parents=True)
     for name in ("__init__.py", "exceptions.py"):
         (tmp_path / "stub" / "fail2ban" / name).write_text("")
@@ -49,8 +50,8 @@ def fleet(tmp_path):
 
     yield fakes, run
     for server in servers:
-        server.shutdown()
-        server.server_close()
+        server.stop()
+        assert server.errors == []
 
 
 def test_share_expire_and_idempotence(fleet):

@@ -14,16 +14,15 @@ import os
 import pickle
 import socket
 import sys
-import threading
 
 import pytest
 
 from ansible_collections.fortress.nginx.plugins.module_utils import fail2ban as f2b
 
+from fake_fail2ban import FakeFail2banServer  # tests/support (tests/conftest.py puts it on the path)
+
 DATA = os.path.join(os.path.dirname(__file__), "..", "..", "data")
 RELEASES = {"bullseye": "0.11.2", "bookworm": "1.0.2", "trixie": "1.1.0"}
-END = b"<F2B_END_COMMAND>"
-CLOSE = b"<F2B_CLOSE_COMMAND>"
 
 
 def read(release, name):
@@ -75,62 +74,6 @@ def recorded_answers(release):
         answers[("get", name, "banip", "--with-time")] = record["ban_times"][name]
         answers[("get", name, "ignoreip")] = [IPAddr(entry) for entry in record["ignoreip"][name]]
     return answers
-
-
-class FakeFail2banServer(object):
-    """A UNIX socket speaking fail2ban's framing; answers come from a dict (or a callable)."""
-
-    def __init__(self, path, answers, chunk=4096):
-        self.path = path
-        self.answers = answers
-        self.chunk = chunk
-        self.commands = []
-        self.connections = 0
-        self.closed_politely = False
-        self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._listener.bind(path)
-        self._listener.listen(4)
-        self._listener.settimeout(0.05)
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self):
-        while not self._stopping.is_set():
-            try:
-                conn, dummy = self._listener.accept()
-            except socket.timeout:
-                continue
-            self.connections += 1
-            conn.settimeout(None)
-            with conn:
-                buf = b""
-                while True:
-                    data = conn.recv(65536)
-                    if not data:
-                        break
-                    buf += data
-                    while END in buf:
-                        message, buf = buf.split(END, 1)
-                        if message == CLOSE:
-                            self.closed_politely = True
-                            break
-                        command = tuple(pickle.loads(message))
-                        self.commands.append(command)
-                        answer = self.answers(command) if callable(self.answers) else self.answers.get(command)
-                        payload = answer if isinstance(answer, bytes) else pickle.dumps(
-                            answer if isinstance(answer, tuple) and len(answer) == 2 and answer[0] in (0, 1)
-                            else (0, answer), pickle.HIGHEST_PROTOCOL)
-                        payload += END
-                        # Small writes, so the client has to reassemble many chunks.
-                        for start in range(0, len(payload), self.chunk):
-                            conn.sendall(payload[start:start + self.chunk])
-
-    def stop(self):
-        """Stop after the current connection has been served (so its commands are all counted)."""
-        self._stopping.set()
-        self._thread.join(10)
-        self._listener.close()
 
 
 @pytest.fixture
