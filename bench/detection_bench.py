@@ -59,7 +59,12 @@ def our_jails() -> list[dict]:
     for j in jails:
         if not j.get("enabled", True) or not j["name"].startswith("nginx"):
             continue
-        logs = " ".join(j.get("logpath", []))
+        # A list of paths, or (since the role finds the logs nginx writes) a template naming the
+        # role's access-log or error-log list: fail2ban_nginx__access_logs / __error_logs.
+        logs = j.get("logpath", [])
+        logs = logs if isinstance(logs, str) else " ".join(logs)
+        if "access_log" not in logs and "error_log" not in logs:
+            raise SystemExit(f"jail {j['name']}: cannot tell which log {logs!r} is")
         out.append({"jail": j["name"], "filter": j["filter"],
                     "log": "access" if "access_log" in logs else "error",
                     "maxretry": int(j.get("maxretry", main["fail2ban_nginx_maxretry"])),
