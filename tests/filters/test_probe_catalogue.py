@@ -84,3 +84,34 @@ def test_user_group_and_exclusion_of_a_certain_group(tmp_path):
              line("192.0.2.22", "GET /.git/config HTTP/1.1", 200)]
     assert _bans(tmp_path, mine, "fortress-nginx-probe", lines) == {"192.0.2.21", "192.0.2.22"}
     assert _bans(tmp_path, {"fail2ban_nginx_probe_exclude": ["vcs-ide-metadata"]}, "fortress-nginx-probe", lines) == set()
+
+
+# Request shapes as the advisories publish them (not lines of the bench's corpus).
+ADVISORY_SHAPES = [
+    # certain: the first request bans
+    ("fortress-nginx-probe", line("198.51.100.31", "GET /cgi-bin/luci/;stok=/locale?form=country&operation=write HTTP/1.1")),
+    ("fortress-nginx-probe", line("198.51.100.32", "GET /owa/auth/x.js HTTP/1.1")),
+    # entry: counted when it failed here
+    ("fortress-nginx-botsearch", line("198.51.100.33", "GET /remote/login?lang=en HTTP/1.1", 400)),
+    ("fortress-nginx-botsearch", line("198.51.100.34", "POST /remote/logincheck HTTP/1.1", 404)),
+    ("fortress-nginx-botsearch", line("198.51.100.35", "GET /global-protect/login.esp HTTP/1.1")),
+    ("fortress-nginx-botsearch", line("198.51.100.36", "POST /ssl-vpn/hipreport.esp HTTP/1.1")),
+    ("fortress-nginx-botsearch", line("198.51.100.37", "GET /logon/LogonPoint/index.html HTTP/1.1")),
+    ("fortress-nginx-botsearch", line("198.51.100.38", "GET /vpn/index.html HTTP/1.1")),
+    ("fortress-nginx-botsearch", line("198.51.100.39", "GET /druid/index.html HTTP/1.1")),
+]
+NOT_PROBES = [
+    # the router's own pages with a real session token, an existing page, look-alike paths
+    ("fortress-nginx-probe", line("192.0.2.41", "GET /cgi-bin/luci/;stok=5f3a9c/admin/status HTTP/1.1", 200)),
+    ("fortress-nginx-probe", line("192.0.2.42", "GET /owa/auth/logon.aspx HTTP/1.1", 200)),
+    ("fortress-nginx-botsearch", line("192.0.2.43", "GET /vpn/index.html HTTP/1.1", 200)),
+    ("fortress-nginx-botsearch", line("192.0.2.44", "GET /remote/loginhelp HTTP/1.1", 404)),
+    ("fortress-nginx-botsearch", line("192.0.2.45", "GET /blog/druid-the-database HTTP/1.1", 404)),
+]
+
+
+@pytest.mark.parametrize("name", ["fortress-nginx-probe", "fortress-nginx-botsearch"])
+def test_gateway_and_device_probes_from_the_advisories(tmp_path, name):
+    want = {entry.split(" ", 1)[0] for filt, entry in ADVISORY_SHAPES if filt == name}
+    lines = [entry for filt, entry in ADVISORY_SHAPES + NOT_PROBES if filt == name]
+    assert _bans(tmp_path, {}, name, lines) == want
