@@ -593,6 +593,8 @@ def _collect(reader, method, jails=None, with_ban_times=False, with_dbfile=False
 
 
 class _SocketReader(object):
+    """fail2ban's commands over one socket connection, for _collect and _apply_bans."""
+
     def __init__(self, client):
         self._client = client
 
@@ -615,6 +617,12 @@ class _SocketReader(object):
     def dbfile(self):
         dbfile = self._client.command("get", "dbfile")
         return None if dbfile is None else str(dbfile)
+
+    def banned(self, jail):
+        return normalise_jail_status(jail, self.jail_status(jail))["actions"]["banned_ips"]
+
+    def run(self, *args):
+        self._client.command(*args)
 
 
 def collect_via_socket(socket_path=None, jails=None, with_ban_times=False, timeout=30.0, client_factory=SocketClient,
@@ -689,6 +697,8 @@ class CliClient(object):
 
 
 class _CliReader(object):
+    """The same commands, one fail2ban-client run each."""
+
     def __init__(self, cli):
         self._cli = cli
 
@@ -709,6 +719,12 @@ class _CliReader(object):
 
     def dbfile(self):
         return parse_dbfile_answer(self._cli.text("get", "dbfile"))
+
+    def banned(self, jail):
+        return normalise_jail_status(jail, self.jail_status(jail))["actions"]["banned_ips"]
+
+    def run(self, *args):
+        self._cli.text(*args)
 
 
 def collect_via_cli(run_command, client_path, socket_path=None, jails=None, with_ban_times=False, with_dbfile=False,
@@ -845,28 +861,6 @@ def _batches(items, size=BAN_BATCH):
         yield items[start:start + size]
 
 
-class _SocketBanSession(object):
-    def __init__(self, client):
-        self._client = client
-
-    def banned(self, jail):
-        return normalise_jail_status(jail, self._client.command("status", jail))["actions"]["banned_ips"]
-
-    def run(self, *args):
-        self._client.command(*args)
-
-
-class _CliBanSession(object):
-    def __init__(self, cli):
-        self._cli = cli
-
-    def banned(self, jail):
-        return normalise_jail_status(jail, parse_jail_status(self._cli.text("status", jail)))["actions"]["banned_ips"]
-
-    def run(self, *args):
-        self._cli.text(*args)
-
-
 def _apply_bans(session, jail, state, targets, exact, check_mode):
     before = session.banned(jail)
     plan = plan_bans(before, targets, state, exact)
@@ -885,7 +879,7 @@ def bans_via_socket(jail, targets, state="present", exact=False, check_mode=Fals
                     timeout=30.0, client_factory=SocketClient):
     """Plan and (unless check_mode) apply the bans over one socket connection."""
     with client_factory(socket_path or DEFAULT_SOCKET, timeout) as client:
-        plan = _apply_bans(_SocketBanSession(client), jail, state, targets, exact, check_mode)
+        plan = _apply_bans(_SocketReader(client), jail, state, targets, exact, check_mode)
     plan["method"] = "socket"
     return plan
 
@@ -893,7 +887,7 @@ def bans_via_socket(jail, targets, state="present", exact=False, check_mode=Fals
 def bans_via_cli(run_command, client_path, jail, targets, state="present", exact=False, check_mode=False,
                  socket_path=None):
     """Plan and (unless check_mode) apply the bans with fail2ban-client."""
-    plan = _apply_bans(_CliBanSession(CliClient(run_command, client_path, socket_path)), jail, state, targets,
+    plan = _apply_bans(_CliReader(CliClient(run_command, client_path, socket_path)), jail, state, targets,
                        exact, check_mode)
     plan["method"] = "cli"
     return plan
