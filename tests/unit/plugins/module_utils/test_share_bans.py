@@ -146,6 +146,12 @@ def test_what_a_host_never_bans_comes_from_its_status_read_with_ignored():
         "192.0.2.1": "the management connection of web1"}
     # A host name is fail2ban's to resolve on the host, not the controller's: left out, not an error.
     assert "office.example.net" not in ignored
+    # Whatever else a status result holds (a hostile server, a hand-made result) only protects what
+    # parses as one address or network: nothing else is carried into the plan.
+    hostile = status(sshd=[])
+    hostile["jails"]["sshd"]["ignoreip"] = ["198.51.100.9\n8.8.8.8", "8.8.8.8; reboot", "$(id)", None, 7]
+    hostile.update(host_addresses=["0/0 8.8.8.8"], management_source="8.8.8.8 22")
+    assert ignored_of_status("web1", hostile) == []
     assert ignored_of_status("web1", {"failed": True, "jails": result["jails"]}) == []
     assert ignored_of_status("web1", status(sshd=["1.2.3.4"])) == []
 
