@@ -35,3 +35,19 @@ def test_named_jails_are_the_notified_ones():
 
 def test_without_sharing_a_jail_of_that_name_is_an_ordinary_jail():
     assert notified([], shared=False) == JAILS
+
+
+def notifiable(shared):
+    """The names the role's check (tasks/validate.yml) accepts in fail2ban_nginx_notify_jails."""
+    validate = os.path.join(os.path.dirname(NOTIFY), "..", "..", "tasks", "validate.yml")
+    with open(validate) as handle:
+        check = [task for task in yaml.safe_load(handle) if task.get("name") == "Check the notification settings"][0]
+    variables = {"fail2ban_nginx__jails_effective": [{"name": name} for name in JAILS[:-1]],
+                 "fail2ban_nginx_shared": shared, "fail2ban_nginx_shared_jail": "fortress-shared"}
+    expression = check["vars"]["fail2ban_nginx__notifiable_jails"]
+    return Templar(loader=DataLoader(), variables=variables).template(trust_as_template(expression))
+
+
+def test_the_check_accepts_the_shared_jail_by_name_only_when_sharing_is_on():
+    assert notifiable(True) == JAILS
+    assert notifiable(False) == JAILS[:-1]
