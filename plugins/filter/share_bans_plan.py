@@ -148,7 +148,6 @@ _value:
       elements: str
 """
 
-import ipaddress
 import re
 
 from ansible.errors import AnsibleFilterError
@@ -158,6 +157,7 @@ from ansible_collections.fortress.nginx.plugins.module_utils.share_bans import (
     bans_of_status,
     hosts_to_push,
     ignored_of_status,
+    is_network,
     plan_shared,
     summary,
 )
@@ -177,14 +177,6 @@ def _get(hostvars, host, name):
         raise AnsibleFilterError("share_bans_plan: cannot read %s's %s: %s" % (host, name, exc))
 
 
-def _is_address(text):
-    try:
-        ipaddress.ip_network(str(text), strict=False)
-        return True
-    except ValueError:
-        return False
-
-
 def protected_of(hostvars, hosts, names, status_var=None):
     """[(entry, why)] for every host: its protected variables, what its status result says it never
     bans, its ansible_host."""
@@ -200,7 +192,7 @@ def protected_of(hostvars, hosts, names, status_var=None):
         if status_var:
             protected.extend(ignored_of_status(host, _get(hostvars, host, status_var)))
         address = _get(hostvars, host, "ansible_host")
-        if address and _is_address(address):
+        if address and is_network(address):
             protected.append((str(address), "ansible_host of %s" % host))
     return protected
 

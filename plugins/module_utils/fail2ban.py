@@ -275,7 +275,7 @@ def assemble_status(version, method, jail_names, jail_statuses, ban_times=None, 
               "currently_banned": 0, "total_banned": 0}
     for name in jail_names:
         jail = jail_statuses[name]
-        if ban_times is not None:
+        if ban_times is not None and name not in digest_jails:
             jail["bans"] = ban_times.get(name, [])
         jails[name] = jail
         totals["currently_failed"] += jail["filter"]["currently_failed"]
@@ -284,7 +284,6 @@ def assemble_status(version, method, jail_names, jail_statuses, ban_times=None, 
         totals["total_banned"] += jail["actions"]["total_banned"]
         if name in digest_jails:
             jail["actions"]["banned_digest"] = banned_digest(jail["actions"].pop("banned_ips"))
-            jail.pop("bans", None)
             continue
         for ip in jail["actions"]["banned_ips"]:
             banning = jails_by_ip.get(ip)
@@ -618,9 +617,6 @@ class _SocketReader(object):
         dbfile = self._client.command("get", "dbfile")
         return None if dbfile is None else str(dbfile)
 
-    def banned(self, jail):
-        return normalise_jail_status(jail, self.jail_status(jail))["actions"]["banned_ips"]
-
     def run(self, *args):
         self._client.command(*args)
 
@@ -719,9 +715,6 @@ class _CliReader(object):
 
     def dbfile(self):
         return parse_dbfile_answer(self._cli.text("get", "dbfile"))
-
-    def banned(self, jail):
-        return normalise_jail_status(jail, self.jail_status(jail))["actions"]["banned_ips"]
 
     def run(self, *args):
         self._cli.text(*args)
@@ -862,7 +855,7 @@ def _batches(items, size=BAN_BATCH):
 
 
 def _apply_bans(session, jail, state, targets, exact, check_mode):
-    before = session.banned(jail)
+    before = normalise_jail_status(jail, session.jail_status(jail))["actions"]["banned_ips"]
     plan = plan_bans(before, targets, state, exact)
     if not check_mode:
         for batch in _batches(plan["ban"]):

@@ -28,7 +28,7 @@ import re
 from ansible_collections.fortress.nginx.plugins.module_utils.fail2ban import banned_digest
 
 __all__ = ["ShareBansError", "parse_network", "plan_shared", "parse_blocklist", "check_policy", "summary",
-           "bans_of_status", "ignored_of_status", "hosts_to_push", "DEFAULT_POLICY"]
+           "bans_of_status", "ignored_of_status", "hosts_to_push", "is_network", "DEFAULT_POLICY"]
 
 # Only the characters of an address or CIDR network: nothing a shell or fail2ban's command line
 # would read differently.
@@ -163,10 +163,15 @@ def check_policy(policy):
     return merged
 
 
+def _answered(result):
+    """True for a registered result of a task that ran (not failed, skipped or unreachable)."""
+    return isinstance(result, dict) and not result.get("failed") and not result.get("skipped")
+
+
 def bans_of_status(result):
     """{jail: [entries]} from one fortress.nginx.fail2ban_status result, or None when the host did
     not report (failed, skipped, unreachable)."""
-    if not isinstance(result, dict) or result.get("failed") or result.get("skipped") or "jails" not in result:
+    if not _answered(result) or "jails" not in result:
         return None
     bans = {}
     for name, jail in (result.get("jails") or {}).items():
@@ -179,23 +184,24 @@ def ignored_of_status(host, result):
     with_ignored: every jail's ignoreip, its own addresses, the SSH client managing it. Host names in
     an ignoreip (fail2ban resolves them on the host, at each failure) are left out: the controller's
     DNS may answer otherwise."""
-    if not isinstance(result, dict) or result.get("failed") or result.get("skipped"):
+    if not _answered(result):
         return []
     ignored = []
     for name, jail in sorted((result.get("jails") or {}).items()):
         for entry in (jail or {}).get("ignoreip") or []:
-            if _is_network(entry):
+            if is_network(entry):
                 ignored.append((str(entry), "ignoreip of %s's jail %s" % (host, name)))
     for entry in result.get("host_addresses") or []:
-        if _is_network(entry):
+        if is_network(entry):
             ignored.append((str(entry), "an address of %s" % host))
     source = result.get("management_source")
-    if source and _is_network(source):
+    if source and is_network(source):
         ignored.append((str(source), "the management connection of %s" % host))
     return ignored
 
 
-def _is_network(text):
+def is_network(text):
+    """True when the text (spaces around it aside) is one address or network, host bits allowed."""
     try:
         ipaddress.ip_network(str(text).strip(), strict=False)
         return True
@@ -213,7 +219,7 @@ def hosts_to_push(statuses, shared_jail, addresses, push_to=None):
     push = []
     for host in sorted(statuses):
         result = statuses[host]
-        if bans_of_status(result) is None or (allowed is not None and host not in allowed):
+        if not _answered(result) or "jails" not in result or (allowed is not None and host not in allowed):
             continue
         actions = ((result.get("jails") or {}).get(shared_jail) or {}).get("actions")
         if actions is None:
